@@ -1,0 +1,62 @@
+/**
+ * The whole contract a way of checking a password has to meet (OIDC, LDAP, SAML ECP, local accounts …).
+ * Expected failures are values of `LoginOutcome`, never exceptions: a connector throws only on a bug, and the
+ * gateway's outer guard turns that into a `result 0` answer.
+ */
+export interface PasswordConnector {
+  /** As named in the config file; appears in audit lines and metrics. */
+  readonly id: string;
+  /** The connector type string from the config file (`oidc`, `local`, …). */
+  readonly type: string;
+  login(attempt: LoginAttempt, signal: AbortSignal): Promise<LoginOutcome>;
+  /** Optional warm-up (discovery, key fetch) so the first login is not the slow one; drives readiness. */
+  prepare?(signal: AbortSignal): Promise<void>;
+  /** Releases sockets and timers. */
+  close?(): Promise<void>;
+}
+
+export interface LoginAttempt {
+  readonly username: string;
+  /** Never logged, never cached, never put into an Error message. */
+  readonly password: string;
+  /** The end user's address as Kayako reported it (`ipaddress`); may be empty. */
+  readonly endUserIp: string;
+  readonly audience: Audience;
+  /** Staff logins only: the Kayako interface (`staff`, `admin`, `winapp`, …). */
+  readonly staffInterface?: string;
+}
+
+export type Audience = 'user' | 'staff';
+
+export type LoginOutcome =
+  | { kind: 'ok'; identity: Identity }
+  /** Wrong username or password: answered with Kayako's exact phrase so its own lockout counts it. */
+  | { kind: 'invalid_credentials' }
+  /** The person's account needs something the password grant cannot give; `detail` is safe to log. */
+  | { kind: 'mfa_required' | 'locked' | 'disabled' | 'password_expired'; detail?: string }
+  /** The operator's problem (bad client secret, grant not enabled) or the IdP's (down, slow). */
+  | { kind: 'misconfigured' | 'unavailable'; cause: Error };
+
+export type LoginOutcomeKind = LoginOutcome['kind'];
+
+/** What every connector produces, whatever the IdP. */
+export interface Identity {
+  /** Stable, IdP-unique id (OIDC `sub`, LDAP DN, …): the group-cache key. */
+  subject: string;
+  /** The username as the IdP knows it (may differ from what was typed). */
+  username: string;
+  /** Verified addresses only, lower-cased, de-duplicated, primary first. May be empty. */
+  emails: string[];
+  givenName?: string;
+  familyName?: string;
+  displayName?: string;
+  phone?: string;
+  groups: string[];
+  /** Every claim / attribute the IdP returned, for rules and templates. Never holds a credential. */
+  claims: Record<string, unknown>;
+  connectorId: string;
+}
+
+export function isSuccess(outcome: LoginOutcome): outcome is { kind: 'ok'; identity: Identity } {
+  return outcome.kind === 'ok';
+}
