@@ -22,6 +22,8 @@ export interface LoginAttempt {
   /** The end user's address as Kayako reported it (`ipaddress`); may be empty. */
   readonly endUserIp: string;
   readonly audience: Audience;
+  /** The realm the login came through: part of every cache key. */
+  readonly realmId: string;
   /** Staff logins only: the Kayako interface (`staff`, `admin`, `winapp`, …). */
   readonly staffInterface?: string;
 }
@@ -32,6 +34,11 @@ export type LoginOutcome =
   | { kind: 'ok'; identity: Identity }
   /** Wrong username or password: answered with Kayako's exact phrase so its own lockout counts it. */
   | { kind: 'invalid_credentials' }
+  /**
+   * This connector has no such account, so the realm may ask the next one (break-glass local accounts are
+   * consulted first and must not swallow everyone else). Answered like `invalid_credentials` when none knows it.
+   */
+  | { kind: 'unknown_user' }
   /** The person's account needs something the password grant cannot give; `detail` is safe to log. */
   | { kind: 'mfa_required' | 'locked' | 'disabled' | 'password_expired'; detail?: string }
   /** The operator's problem (bad client secret, grant not enabled) or the IdP's (down, slow). */

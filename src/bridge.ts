@@ -1,0 +1,158 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { KeyValueCache } from './cache/cache.js';
+import { createCache } from './cache/index.js';
+import type { PasswordConnector } from './connectors/connector.js';
+import { createConnector } from './connectors/registry.js';
+import type { BridgeConfig } from './config/load-config.js';
+import { createCallerGuard } from './http/caller-guard.js';
+import { createLoginShareApp, type GuardedRealm } from './http/loginshare-app.js';
+import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
+import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
+import { createRealm, type ConnectorRoute } from './realm/realm.js';
+import { watchRulesFile, type RulesWatcher } from './rules/index.js';
+import { createLoginThrottle } from './security/login-throttle.js';
+
+/**
+ * Assembles the bridge from a validated config: cache → connectors → realms (with hot-reloaded rules) →
+ * the LoginShare app and the ops app. `listen` is separate so tests can use the apps without sockets.
+ */
+export interface Bridge {
+  loginShareApp: ReturnType<typeof createLoginShareApp>;
+  opsApp: ReturnType<typeof createOpsApp>;
+  metrics: BridgeMetrics;
+  log: Logger;
+  cache: KeyValueCache;
+  connectors: ReadonlyMap<string, PasswordConnector>;
+  listen(): Promise<{ port: number; opsPort: number | undefined }>;
+  close(): Promise<void>;
+}
+
+export interface BridgeOptions {
+  log?: Logger;
+  audit?: Logger;
+  /** Collect Node process metrics (off in tests that build many bridges). */
+  defaultMetrics?: boolean;
+}
+
+export async function createBridge(config: BridgeConfig, options: BridgeOptions = {}): Promise<Bridge> {
+  const log = options.log ?? createLogger({ level: config.log.level });
+  const audit = options.audit ?? createAuditLogger(config.log.audit, config.log.level, log);
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+
+  const cache = createCache(
+    {
+      ...(config.cache.redis ? { redis: config.cache.redis } : {}),
+      maxEntries: config.cache.maxEntries,
+    },
+    {
+      onDegraded(err) {
+        metrics.cacheDegraded.inc({ store: 'redis' });
+        log.warn({ err: { message: err.message } }, 'shared cache unavailable: using this replica\'s memory (logins continue)');
+      },
+    },
+  );
+
+  const connectors = new Map<string, PasswordConnector>();
+  for (const section of config.connectors) connectors.set(section.id, createConnector(section, {}));
+
+  const watchers = new Map<string, RulesWatcher>();
+  const realms = new Map<string, GuardedRealm>();
+  try {
+    for (const realmConfig of config.realms) {
+      let watcher = watchers.get(realmConfig.rulesPath);
+      if (!watcher) {
+        const realmId = realmConfig.id;
+        watcher = await watchRulesFile(realmConfig.rulesPath, {
+          onReload(rules) {
+            metrics.rulesReloads.inc({ realm: realmId, result: 'ok' });
+            metrics.rulesVersion.reset();
+            metrics.rulesVersion.set({ realm: realmId, version: rules.version }, 1);
+            log.info({ file: rules.file, version: rules.version }, 'rules reloaded');
+          },
+          onError(err) {
+            metrics.rulesReloads.inc({ realm: realmId, result: 'failed' });
+            log.error({ err: { message: err.message } }, 'rules file rejected: keeping the last good rules');
+          },
+        });
+        watchers.set(realmConfig.rulesPath, watcher);
+        metrics.rulesVersion.set({ realm: realmConfig.id, version: watcher.current().version }, 1);
+      }
+      const routes: ConnectorRoute[] = realmConfig.connectors.map((route) => ({
+        connector: connectors.get(route.use)!,
+        ...(route.domains ? { domains: route.domains.map((d) => d.toLowerCase()) } : {}),
+      }));
+      const current = watcher;
+      realms.set(realmConfig.id, {
+        realm: createRealm(realmConfig, routes, () => current.current()),
+        authorizeCaller: createCallerGuard(realmConfig, config.server.trustedProxies),
+      });
+    }
+  } catch (err) {
+    for (const w of watchers.values()) w.close();
+    await cache.close();
+    throw err;
+  }
+
+  const throttle = createLoginThrottle(cache, config.security);
+  const loginShareApp = createLoginShareApp({
+    realms,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    log,
+    audit,
+    metrics,
+    flow: {
+      throttle,
+      loginTimeoutMs: config.server.loginTimeoutMs,
+      onConnectorDone: (connector, outcome, seconds) => metrics.upstreamDuration.observe({ connector, outcome }, seconds),
+    },
+  });
+
+  const readiness: ReadinessCheck[] = [
+    { name: 'rules', check: async () => void [...watchers.values()].map((w) => w.current()) },
+    ...[...connectors.values()]
+      .filter((c) => c.prepare)
+      .map((c) => ({ name: `connector:${c.id}`, check: () => c.prepare!(AbortSignal.timeout(5_000)) })),
+  ];
+  if (config.cache.redis) readiness.push({ name: 'redis', check: () => cache.ping() });
+  const opsApp = createOpsApp({ registry: metrics.registry, readiness });
+
+  const servers: ServerType[] = [];
+  return {
+    loginShareApp,
+    opsApp,
+    metrics,
+    log,
+    cache,
+    connectors,
+    async listen() {
+      const port = await listenOn(loginShareApp.fetch, config.server.host, config.server.port, servers);
+      const opsPort = config.ops.enabled ? await listenOn(opsApp.fetch, config.ops.host, config.ops.port, servers) : undefined;
+      log.info({ port, opsPort, realms: [...realms.keys()] }, 'loginshare-bridge listening');
+      // Discovery in the background, so the first login is not the slow one; failures retry on demand.
+      for (const c of connectors.values()) {
+        c.prepare?.(AbortSignal.timeout(10_000)).catch((err: unknown) =>
+          log.warn({ connector: c.id, err: { message: (err as Error).message } }, 'connector not ready yet (will retry)'),
+        );
+      }
+      return { port, opsPort };
+    },
+    async close() {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const w of watchers.values()) w.close();
+      await Promise.all([...connectors.values()].map((c) => c.close?.()));
+      await cache.close();
+      log.flush?.();
+    },
+  };
+}
+
+function listenOn(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number, servers: ServerType[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, (info) => resolve(info.port));
+    server.once('error', reject);
+    servers.push(server);
+    void (server.address() as AddressInfo | null);
+  });
+}

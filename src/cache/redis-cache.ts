@@ -1,0 +1,195 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { KeyValueCache } from './cache.js';
+
+export interface RedisCacheConfig {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). */
+  url: string;
+  /** Overrides a password in the URL (keeps the secret out of the URL in config files). */
+  password?: string;
+  /** Prepended to every key, so the bridge can share a Redis with other applications. Default `lsb:`. */
+  keyPrefix?: string;
+  /** Sentinel-managed Redis: the URL supplies credentials, db and TLS; the master's address comes from these. */
+  sentinels?: { hosts: { host: string; port: number }[]; masterName: string; password?: string };
+  /** Redis Cluster: seed nodes as `redis://host:port`; the URL supplies credentials and TLS. */
+  cluster?: { nodes: string[] };
+  /** Bound on establishing a connection. Default 2000. */
+  connectTimeoutMs?: number;
+  /** Bound on one command: a Redis that hangs must not hold a login. Default 1000. */
+  commandTimeoutMs?: number;
+}
+
+interface RedisEndpoint {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls: boolean;
+}
+
+export function parseRedisUrl(url: string): RedisEndpoint {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('cache.redis.url is not a URL (expected redis://host:port or rediss://host:port)');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`cache.redis.url: unsupported scheme ${parsed.protocol} (expected redis: or rediss:)`);
+  }
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
+  if (db !== undefined && !Number.isInteger(db)) throw new Error('cache.redis.url: the path must be a database number');
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port ? Number(parsed.port) : 6379,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db !== undefined ? { db } : {}),
+    tls: parsed.protocol === 'rediss:',
+  };
+}
+
+/** How the client will connect: a pure function of the config, so it is testable without a Redis. */
+export type RedisConnectionPlan =
+  | { kind: 'standalone'; options: RedisOptions }
+  | { kind: 'sentinel'; options: RedisOptions }
+  | { kind: 'cluster'; nodes: { host: string; port: number }[]; options: ClusterOptions };
+
+export function planRedisConnection(config: RedisCacheConfig): RedisConnectionPlan {
+  const endpoint = parseRedisUrl(config.url);
+  const password = config.password ?? endpoint.password;
+  const connection: RedisOptions = {
+    ...(endpoint.username ? { username: endpoint.username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(endpoint.db !== undefined ? { db: endpoint.db } : {}),
+    ...(endpoint.tls ? { tls: {} } : {}),
+    connectTimeout: config.connectTimeoutMs ?? 2_000,
+    commandTimeout: config.commandTimeoutMs ?? 1_000,
+    // Fail fast instead of queueing while disconnected: the fail-open wrapper answers from memory,
+    // and requests never pile up behind a dead Redis.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    // Keep reconnecting in the background, so Redis is used again as soon as it is back.
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+    lazyConnect: false,
+  };
+  const keyPrefix = config.keyPrefix ?? 'lsb:';
+  if (config.cluster) {
+    const { db: _ignoredDb, ...redisOptions } = connection;
+    return {
+      kind: 'cluster',
+      nodes: config.cluster.nodes.map((node) => {
+        const { host, port } = parseRedisUrl(node);
+        return { host, port };
+      }),
+      options: {
+        keyPrefix,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+        redisOptions,
+      },
+    };
+  }
+  if (config.sentinels) {
+    return {
+      kind: 'sentinel',
+      options: {
+        ...connection,
+        keyPrefix,
+        sentinels: config.sentinels.hosts,
+        name: config.sentinels.masterName,
+        ...(config.sentinels.password !== undefined ? { sentinelPassword: config.sentinels.password } : {}),
+        ...(endpoint.tls ? { enableTLSForSentinelMode: true } : {}),
+      },
+    };
+  }
+  return { kind: 'standalone', options: { ...connection, host: endpoint.host, port: endpoint.port, keyPrefix } };
+}
+
+// INCR, and start the window's expiry only if the key has none yet (the first increment, or a key left
+// without TTL). One script, so a crash between the two commands cannot leave a counter that never expires.
+const INCREMENT_IN_WINDOW = `
+local count = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
+type RedisClient = (Redis | Cluster) & {
+  lsbIncrementInWindow(key: string, windowMs: number): Promise<number>;
+};
+
+export class RedisUnavailableError extends Error {
+  readonly code = 'REDIS_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+/**
+ * The shared cache for several replicas. Every call either answers within the command timeout or
+ * rejects; wrap it in createFailOpenCache so a rejection becomes a memory lookup, not a failed login.
+ */
+export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
+  const plan = planRedisConnection(config);
+  const client = (plan.kind === 'cluster' ? new Cluster(plan.nodes, plan.options) : new Redis(plan.options)) as RedisClient;
+  client.defineCommand('lsbIncrementInWindow', { numberOfKeys: 1, lua: INCREMENT_IN_WINDOW });
+  // Connection errors are reported through the calls that fail; without a listener ioredis prints them.
+  client.on('error', () => {});
+
+  // Calls made before the first connection wait for it (bounded), so a freshly started bridge does not
+  // fall back to memory for its first logins; later disconnections fail fast (no offline queue).
+  const connectTimeoutMs = config.connectTimeoutMs ?? 2_000;
+  let firstReady: Promise<void> | undefined = new Promise<void>((resolve) => client.once('ready', () => resolve()));
+  void firstReady.then(() => {
+    firstReady = undefined;
+  });
+
+  async function connected(): Promise<void> {
+    if (firstReady === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisUnavailableError(`Redis not connected within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    });
+    try {
+      await Promise.race([firstReady, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function call<T>(command: () => Promise<T>): Promise<T> {
+    await connected();
+    try {
+      return await command();
+    } catch (err) {
+      throw new RedisUnavailableError(`Redis: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  return {
+    kind: 'redis',
+    async get(key) {
+      const value = await call(() => client.get(key));
+      return value ?? undefined;
+    },
+    async set(key, value, ttlMs) {
+      await call(() => client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
+    },
+    async delete(key) {
+      await call(() => client.del(key));
+    },
+    async increment(key, windowMs) {
+      return call(() => client.lsbIncrementInWindow(key, Math.max(1, Math.ceil(windowMs))));
+    },
+    async ping() {
+      await call(() => client.ping());
+    },
+    async close() {
+      if (client.status === 'ready') {
+        await client.quit().catch(() => client.disconnect());
+      } else {
+        client.disconnect();
+      }
+    },
+  };
+}

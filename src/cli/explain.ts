@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { Audience, Identity } from '../connectors/connector.js';
+import { createConnector } from '../connectors/registry.js';
+import { loadConfig } from '../config/load-config.js';
+import { answerIdentity } from '../loginshare/login-flow.js';
+import { routeConnectors } from '../realm/realm.js';
+import { explainRules, formatRuleTrace, loadRulesFile } from '../rules/index.js';
+import type { CliCommand } from './cli-io.js';
+import { describe } from './check.js';
+import { resolveConfigPath } from './config-path.js';
+import { readSecret } from './read-secret.js';
+
+const HELP = `Usage: loginshare-bridge explain [--config FILE] [--realm ID] --audience user|staff
+         [--interface NAME] (--identity FILE.json | --login USERNAME [--password-env VAR | --password-stdin])
+         [--json]
+
+Dry run of the rules: shows, rule by rule, which matched and why the others did
+not, then the exact XML Kayako would receive.
+
+  --identity FILE   a JSON identity: { "username": "...", "emails": ["..."], "groups": [...],
+                    "claims": {...}, "givenName": "...", "familyName": "...", "displayName": "..." }
+  --login USERNAME  a live login through the realm's connectors (the password is read from
+                    a prompt, stdin or --password-env, never from the command line)
+  --realm ID        defaults to the first realm of the config
+`;
+
+const identityFileSchema = z
+  .object({
+    username: z.string().min(1),
+    subject: z.string().optional(),
+    emails: z.array(z.string()).default([]),
+    groups: z.array(z.string()).default([]),
+    claims: z.record(z.string(), z.unknown()).default({}),
+    givenName: z.string().optional(),
+    familyName: z.string().optional(),
+    displayName: z.string().optional(),
+    phone: z.string().optional(),
+    connectorId: z.string().default('explain'),
+  })
+  .strict();
+
+export const runExplain: CliCommand = async (args, io) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', short: 'c' },
+      realm: { type: 'string' },
+      audience: { type: 'string', default: 'user' },
+      interface: { type: 'string', default: 'staff' },
+      identity: { type: 'string' },
+      login: { type: 'string' },
+      'password-env': { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const audience = values.audience as Audience;
+  if (audience !== 'user' && audience !== 'staff') return usage(io, '--audience must be user or staff');
+  if (!values.identity === !values.login) return usage(io, 'give exactly one of --identity FILE or --login USERNAME');
+
+  try {
+    const config = await loadConfig(resolveConfigPath(values.config, io.env).path, io.env);
+    const realm = values.realm ? config.realms.find((r) => r.id === values.realm) : config.realms[0];
+    if (!realm) return usage(io, `no realm "${values.realm}" in ${config.file}`);
+    const staffInterface = audience === 'staff' ? values.interface.toLowerCase() : undefined;
+
+    let identity: Identity;
+    if (values.identity) {
+      const raw = identityFileSchema.parse(JSON.parse(await readFile(values.identity, 'utf8')));
+      identity = { ...raw, subject: raw.subject ?? raw.username };
+    } else {
+      const password = await readSecret(io, { env: values['password-env'], stdin: values['password-stdin'] }, 'Password: ');
+      if (!password) return usage(io, 'no password given');
+      const routes = realm.connectors.map((route) => ({
+        connector: createConnector(config.connectors.find((c) => c.id === route.use)!, {}),
+        ...(route.domains ? { domains: route.domains } : {}),
+      }));
+      const username = values.login!;
+      let found: Identity | undefined;
+      for (const connector of routeConnectors(routes, username)) {
+        const outcome = await connector.login(
+          { username, password, endUserIp: '', audience, realmId: realm.id, ...(staffInterface ? { staffInterface } : {}) },
+          AbortSignal.timeout(config.server.loginTimeoutMs),
+        );
+        if (outcome.kind === 'unknown_user') continue;
+        io.stdout.write(`connector ${connector.id}: ${outcome.kind}${'detail' in outcome && outcome.detail ? ` (${outcome.detail})` : ''}${'cause' in outcome ? ` (${outcome.cause.message})` : ''}\n`);
+        if (outcome.kind === 'ok') found = outcome.identity;
+        break;
+      }
+      await Promise.all(routes.map((r) => r.connector.close?.()));
+      if (!found) {
+        io.stdout.write('login failed: Kayako would show the failure message; no rules were evaluated.\n');
+        return 1;
+      }
+      identity = found;
+    }
+
+    const rules = await loadRulesFile(realm.rulesPath);
+    const trace = explainRules(rules, { audience, identity, realmId: realm.id, ...(staffInterface ? { staffInterface } : {}) });
+    const answer = answerIdentity(audience, identity, trace.decision, identity.connectorId);
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify({ identity: { ...identity, claims: Object.keys(identity.claims) }, trace, outcome: answer.outcome, xml: answer.xml }, null, 2)}\n`);
+    } else {
+      io.stdout.write(`identity: ${identity.username} (${identity.emails.join(', ') || 'no verified email'}), groups: ${identity.groups.join(', ') || 'none'}\n`);
+      io.stdout.write(formatRuleTrace(trace));
+      io.stdout.write(`\nKayako would receive (${answer.outcome}):\n${answer.xml}`);
+    }
+    return 0;
+  } catch (err) {
+    io.stderr.write(`${describe(err)}\n`);
+    return 1;
+  }
+};
+
+function usage(io: Parameters<CliCommand>[1], message: string): number {
+  io.stderr.write(`explain: ${message}\n\n${HELP}`);
+  return 2;
+}

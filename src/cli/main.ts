@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import type { CliCommand } from './cli-io.js';
+import { processIO } from './cli-io.js';
+import { runCheck } from './check.js';
+import { runExplain } from './explain.js';
+import { runHashPassword } from './hash-password.js';
+import { runServe } from './serve.js';
+
+const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string }> = {
+  serve: { run: async () => runServe, summary: 'start the gateway (the embedded demo without a config)' },
+  check: { run: async () => runCheck, summary: 'validate the config and rules files' },
+  explain: { run: async () => runExplain, summary: 'dry-run the rules for an identity and print the XML Kayako gets' },
+  probe: { run: async () => (await import('./probe.js')).runProbe, summary: 'act as Kayako against a LoginShare URL' },
+  'hash-password': { run: async () => runHashPassword, summary: 'make a passwordHash for a local account' },
+};
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  return `Usage: loginshare-bridge <command> [options]   (each command has --help)\n\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    processIO.stdout.write(help());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    processIO.stderr.write(`loginshare-bridge: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await (await command.run())(args, processIO);
+  } catch (err) {
+    // parseArgs throws on unknown flags: a usage error, not a crash.
+    processIO.stderr.write(`loginshare-bridge ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { parseCidr } from '../http/cidr.js';
+
+const cidr = z.string().refine((value) => parseCidr(value) !== undefined, { message: 'not an IP address or CIDR (e.g. 10.0.0.0/8)' });
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Kayako interface names seen in practice (protocol note); the list is open, so any name can be allowed. */
+export const DEFAULT_STAFF_INTERFACES = ['staff', 'winapp', 'mobile', 'staffapi', 'api', 'intranet', 'pda'];
+
+export const realmSchema = z
+  .object({
+    /** Appears in the URL: /loginshare/<id>/user and /loginshare/<id>/staff. */
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, - and _ only (it is part of a URL)'),
+    /** What Kayako sends as `?key=` (or as the password of user:pass@ in the URL). */
+    secret: z.string().min(16, 'at least 16 characters (generate one: openssl rand -hex 32)'),
+    /** Optional allowlist of caller addresses (Kayako's egress), after trusted-proxy handling. */
+    allowFrom: z.array(cidr).default([]),
+    /** Rules file, relative to the config file. */
+    rules: z.string().min(1),
+    audiences: z
+      .object({ user: z.boolean().default(true), staff: z.boolean().default(true) })
+      .strict()
+      .default({ user: true, staff: true }),
+    staff: z
+      .object({
+        interfaces: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'lower-case Kayako interface name')).default(DEFAULT_STAFF_INTERFACES),
+        /** The Kayako Admin CP: refused unless explicitly allowed (the protocol note's warning). */
+        allowAdmin: z.boolean().default(false),
+      })
+      .strict()
+      .default({ interfaces: DEFAULT_STAFF_INTERFACES, allowAdmin: false }),
+    connectors: z
+      .array(
+        z
+          .object({
+            use: z.string().min(1),
+            /** Usernames ending in @<domain> go here; no domains = everyone not routed elsewhere. */
+            domains: z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'a domain such as contoso.com')).optional(),
+          })
+          .strict(),
+      )
+      .min(1, 'a realm needs at least one connector'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: port.default(8080),
+        bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
+        /** Whole-login deadline; Kayako itself gives up after 100 s. */
+        loginTimeoutMs: z.number().int().min(500).max(90_000).default(20_000),
+        trustedProxies: z.array(cidr).default([]),
+      })
+      .strict()
+      .default({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 16_384, loginTimeoutMs: 20_000, trustedProxies: [] }),
+    ops: z
+      .object({ host: z.string().default('0.0.0.0'), port: port.default(9090), enabled: z.boolean().default(true) })
+      .strict()
+      .default({ host: '0.0.0.0', port: 9090, enabled: true }),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Where audit lines go: stdout (with the rest), stderr, or a file path. */
+        audit: z.string().default('stdout'),
+      })
+      .strict()
+      .default({ level: 'info', audit: 'stdout' }),
+    cache: z
+      .object({
+        redis: z
+          .object({
+            url: z.string().regex(/^rediss?:\/\//, 'redis:// or rediss://'),
+            password: z.string().optional(),
+            keyPrefix: z.string().default('lsb:'),
+          })
+          .strict()
+          .optional(),
+        groupsTtlSeconds: z.number().int().min(0).max(86_400).default(300),
+        maxEntries: z.number().int().min(100).default(50_000),
+      })
+      .strict()
+      .default({ groupsTtlSeconds: 300, maxEntries: 50_000 }),
+    security: z
+      .object({
+        lockout: z
+          .object({
+            /** Failed logins for one username (per realm) within the window before it is locked. */
+            maxFailures: z.number().int().min(1).default(5),
+            windowSeconds: z.number().int().min(1).default(900),
+            lockSeconds: z.number().int().min(1).default(900),
+          })
+          .strict()
+          .default({ maxFailures: 5, windowSeconds: 900, lockSeconds: 900 }),
+        rateLimit: z
+          .object({
+            /** Login attempts per end-user address (Kayako's `ipaddress`) per minute. */
+            perIpPerMinute: z.number().int().min(1).default(60),
+            /** Login attempts per username per minute, whatever the address. */
+            perUsernamePerMinute: z.number().int().min(1).default(20),
+          })
+          .strict()
+          .default({ perIpPerMinute: 60, perUsernamePerMinute: 20 }),
+      })
+      .strict()
+      .default({
+        lockout: { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 },
+        rateLimit: { perIpPerMinute: 60, perUsernamePerMinute: 20 },
+      }),
+    connectors: z
+      .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _'), type: z.string() }).passthrough())
+      .min(1, 'configure at least one connector'),
+    realms: z.array(realmSchema).min(1, 'configure at least one realm'),
+  })
+  .strict();
+
+export type BridgeConfigFile = z.output<typeof configSchema>;
+export type RealmConfig = z.output<typeof realmSchema>;

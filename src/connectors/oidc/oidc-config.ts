@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/** A claim path: `email`, `realm_access.roles`, or a claim name that itself contains dots, in quotes. */
+const claimPath = z.string().min(1);
+
+export const emailSourceSchema = z
+  .object({
+    claim: claimPath,
+    /** A claim that must be `true` for this email to be trusted (never link Kayako accounts on an unverified email). */
+    verifiedBy: claimPath.optional(),
+  })
+  .strict();
+
+export const claimMappingSchema = z
+  .object({
+    subject: claimPath.default('sub'),
+    username: claimPath.default('preferred_username'),
+    emails: z.array(emailSourceSchema).default([{ claim: 'email', verifiedBy: 'email_verified' }]),
+    givenName: claimPath.default('given_name'),
+    familyName: claimPath.default('family_name'),
+    displayName: claimPath.default('name'),
+    phone: claimPath.default('phone_number'),
+    /** Claims holding group names or role names; their values are merged. */
+    groups: z.array(claimPath).default(['groups']),
+  })
+  .strict();
+
+export const oidcConnectorSchema = z
+  .object({
+    id: z.string().min(1),
+    type: z.literal('oidc'),
+    /** Selects the IdP's error table (see providers/). */
+    dialect: z.enum(['generic', 'keycloak', 'entra', 'okta', 'auth0', 'adfs']).default('generic'),
+    issuer: z.url(),
+    /** Skip discovery: give the token endpoint and JWKS directly (userinfo optional). */
+    endpoints: z
+      .object({ token: z.url(), jwks: z.url(), userinfo: z.url().optional() })
+      .strict()
+      .optional(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    clientAuth: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).optional(),
+    /** PKCS#8 PEM for private_key_jwt. */
+    privateKey: z.string().optional(),
+    privateKeyId: z.string().optional(),
+    privateKeyAlg: z.enum(['RS256', 'PS256', 'ES256']).default('RS256'),
+    scopes: z.array(z.string()).default(['openid', 'profile', 'email']),
+    /** `password`, or an extension grant such as Auth0's `http://auth0.com/oauth/grant-type/password-realm`. */
+    grantType: z.string().default('password'),
+    /** Extra token-request parameters (Auth0 `realm`, ADFS `resource`, …). Never a credential of the user. */
+    tokenParams: z.record(z.string(), z.string()).default({}),
+    /** Forward Kayako's `ipaddress` to the IdP in this header (Auth0: `auth0-forwarded-for`). */
+    forwardEndUserIpHeader: z.string().optional(),
+    idTokenAlg: z.string().default('RS256'),
+    /** Also call the userinfo endpoint and merge its claims. */
+    userinfo: z.boolean().default(false),
+    claims: claimMappingSchema.default(claimMappingSchema.parse({})),
+    timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+    /** Allows http:// issuers. For tests on loopback only; never in production. */
+    allowInsecureHttp: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const auth = value.clientAuth ?? (value.clientSecret ? 'client_secret_basic' : 'none');
+    if ((auth === 'client_secret_basic' || auth === 'client_secret_post') && !value.clientSecret) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: `clientAuth ${auth} needs clientSecret` });
+    }
+    if (auth === 'private_key_jwt' && !value.privateKey) {
+      ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'clientAuth private_key_jwt needs privateKey (PKCS#8 PEM)' });
+    }
+    if (!value.scopes.includes('openid')) {
+      ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'scopes must include "openid": the ID token is what proves who logged in' });
+    }
+    if (value.issuer.startsWith('http:') && !value.allowInsecureHttp) {
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'issuer must be https:// (allowInsecureHttp is for loopback tests only)' });
+    }
+  });
+
+export type OidcConnectorConfig = z.output<typeof oidcConnectorSchema>;
+export type ClaimMapping = z.output<typeof claimMappingSchema>;

@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import type { PasswordConnector } from './connector.js';
+import type { GroupResolver } from '../groups/group-resolver.js';
+import { createLocalConnector, localConnectorSchema } from './local/local-connector.js';
+import { createOidcConnector } from './oidc/oidc-connector.js';
+import { oidcConnectorSchema } from './oidc/oidc-config.js';
+
+/** What a connector factory may be given besides its own config section. */
+export interface ConnectorDeps {
+  groupResolver?: GroupResolver;
+}
+
+interface ConnectorType<S extends z.ZodType> {
+  schema: S;
+  create(config: z.output<S>, deps: ConnectorDeps): PasswordConnector;
+}
+
+function connectorType<S extends z.ZodType>(entry: ConnectorType<S>): ConnectorType<z.ZodType> {
+  return entry as unknown as ConnectorType<z.ZodType>;
+}
+
+/** Keyed by the `type` string in the config file; a new IdP kind is one folder plus one line here. */
+export const CONNECTOR_TYPES: Record<string, ConnectorType<z.ZodType>> = {
+  local: connectorType({ schema: localConnectorSchema, create: (config) => createLocalConnector(config) }),
+  oidc: connectorType({ schema: oidcConnectorSchema, create: (config, deps) => createOidcConnector(config, deps) }),
+};
+
+/** A validated connector section: its `id` and `type`, the rest owned by that type's schema. */
+export interface ConnectorConfig {
+  id: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+export function createConnector(config: ConnectorConfig, deps: ConnectorDeps): PasswordConnector {
+  const type = CONNECTOR_TYPES[config.type];
+  if (!type) throw new Error(`unknown connector type "${config.type}"`);
+  return type.create(config, deps);
+}

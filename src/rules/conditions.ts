@@ -1,0 +1,274 @@
+import { lookupClaimPath, splitPath } from './claim-path.js';
+import type { RuleInput } from './rule-set.js';
+import { MAX_REGEX_INPUT_LENGTH, compileRulePattern } from './safe-regex.js';
+import type { ConditionsDocument } from './schema.js';
+
+/** One compiled condition of a rule's `when`. */
+export interface Condition {
+  /** Where it came from, e.g. `groups.any`, `claims.department`: explain names the condition that failed. */
+  readonly field: string;
+  /** Why the condition does not hold for this login, or undefined when it holds. */
+  whyNot(subject: MatchSubject): string | undefined;
+}
+
+/** A login prepared once for all rules: lower-cased groups, the primary email's domain. */
+export interface MatchSubject {
+  readonly input: RuleInput;
+  readonly groups: ReadonlySet<string>;
+  /** Last segments of path-like groups (`/corp/support` → `support`); a flat group is its own last segment. */
+  readonly groupLeaves: ReadonlySet<string>;
+  readonly emailDomain: string | undefined;
+  readonly staffInterface: string | undefined;
+}
+
+export type ReportIssue = (path: ReadonlyArray<PropertyKey>, message: string) => void;
+
+export function matchSubject(input: RuleInput): MatchSubject {
+  const groups = new Set(input.identity.groups.map((g) => g.toLowerCase()));
+  const groupLeaves = new Set([...groups].map(lastSegment));
+  const primary = input.identity.emails[0];
+  const at = primary?.lastIndexOf('@') ?? -1;
+  return {
+    input,
+    groups,
+    groupLeaves,
+    emailDomain: primary && at >= 0 ? primary.slice(at + 1).toLowerCase() : undefined,
+    staffInterface: input.staffInterface?.toLowerCase(),
+  };
+}
+
+function lastSegment(group: string): string {
+  const trimmed = group.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || group;
+}
+
+/** Compiles `when`; problems are reported with their path and the condition is left out. */
+export function compileConditions(
+  when: ConditionsDocument | undefined,
+  at: ReadonlyArray<PropertyKey>,
+  report: ReportIssue,
+): Condition[] {
+  if (!when) return [];
+  return [
+    ...groupConditions(when.groups, [...at, 'groups'], report),
+    ...claimConditions(when.claims, [...at, 'claims'], report),
+    ...emailDomainConditions(when.email_domain, [...at, 'email_domain'], report),
+    ...interfaceConditions(when.interface, [...at, 'interface'], report),
+    ...listConditions('connector', when.connector, (s) => s.input.identity.connectorId),
+    ...listConditions('realm', when.realm, (s) => s.input.realmId),
+  ];
+}
+
+function groupConditions(
+  groups: ConditionsDocument['groups'],
+  at: ReadonlyArray<PropertyKey>,
+  report: ReportIssue,
+): Condition[] {
+  if (!groups) return [];
+  const { any, all, none } = groups;
+  if (!any && !all && !none) {
+    report(at, 'give at least one of any, all, none');
+    return [];
+  }
+  const byLastSegment = groups.match === 'last-segment';
+  const conditions: Condition[] = [];
+  for (const [mode, names] of [['any', any], ['all', all], ['none', none]] as const) {
+    if (!names) continue;
+    if (byLastSegment) {
+      const index = names.findIndex((n) => n.includes('/'));
+      if (index >= 0) {
+        report([...at, mode, index], 'with match: last-segment, name one path segment without "/"');
+        continue;
+      }
+    }
+    const wanted = names.map((n) => n.toLowerCase());
+    const field = `groups.${mode}`;
+    const has = (s: MatchSubject, g: string) => (byLastSegment ? s.groupLeaves : s.groups).has(g);
+    const theirs = (s: MatchSubject) => `the login's groups are ${formatList([...s.input.identity.groups])}`;
+    if (mode === 'any') {
+      conditions.push({ field, whyNot: (s) => (wanted.some((g) => has(s, g)) ? undefined : `none of ${formatList(wanted)}; ${theirs(s)}`) });
+    } else if (mode === 'all') {
+      conditions.push({
+        field,
+        whyNot: (s) => {
+          const missing = wanted.filter((g) => !has(s, g));
+          return missing.length === 0 ? undefined : `missing ${formatList(missing)}; ${theirs(s)}`;
+        },
+      });
+    } else {
+      conditions.push({
+        field,
+        whyNot: (s) => {
+          const present = wanted.filter((g) => has(s, g));
+          return present.length === 0 ? undefined : `member of ${formatList(present)}`;
+        },
+      });
+    }
+  }
+  return conditions;
+}
+
+const CLAIM_OPERATORS = ['equals', 'in', 'regex', 'exists'] as const;
+
+function claimConditions(
+  claims: ConditionsDocument['claims'],
+  at: ReadonlyArray<PropertyKey>,
+  report: ReportIssue,
+): Condition[] {
+  if (!claims) return [];
+  const conditions: Condition[] = [];
+  for (const [name, test] of Object.entries(claims)) {
+    const here = [...at, name];
+    const operators = CLAIM_OPERATORS.filter((op) => test[op] !== undefined);
+    if (operators.length !== 1) {
+      report(here, operators.length === 0
+        ? 'give one of equals, in, regex, exists'
+        : `give only one of equals, in, regex, exists (found ${operators.join(', ')})`);
+      continue;
+    }
+    const ignoreCase = test.ignoreCase === true;
+    if (test.ignoreCase !== undefined && test.exists !== undefined) {
+      report([...here, 'ignoreCase'], 'ignoreCase applies to equals, in and regex, not to exists');
+      continue;
+    }
+    const path = splitPath(name);
+    const label = `claims.${name}`;
+    const read = (s: MatchSubject) => lookupClaimPath(s.input.identity.claims, path);
+    if (test.exists !== undefined) {
+      const wanted = test.exists;
+      conditions.push({
+        field: label,
+        whyNot: (s) => {
+          const present = read(s) !== undefined && read(s) !== null;
+          if (present === wanted) return undefined;
+          return wanted ? `${label} is missing` : `${label} is present (${preview(read(s))})`;
+        },
+      });
+      continue;
+    }
+    let accepts: (element: string) => boolean;
+    let expectation: string;
+    if (test.regex !== undefined) {
+      const compiled = compileRulePattern(test.regex, ignoreCase);
+      if ('error' in compiled) {
+        report([...here, 'regex'], compiled.error);
+        continue;
+      }
+      const { regex } = compiled;
+      accepts = (element) => element.length <= MAX_REGEX_INPUT_LENGTH && regex.test(element);
+      expectation = `does not match ${regex.source}${ignoreCase ? ' (ignoring case)' : ''}` +
+        ` (values over ${MAX_REGEX_INPUT_LENGTH} characters never match)`;
+    } else {
+      const values = (test.in ?? [test.equals]).map((v) => normalise(String(v), ignoreCase));
+      accepts = (element) => values.includes(normalise(element, ignoreCase));
+      expectation = test.in ? `is not in ${formatList(values)}` : `is not ${JSON.stringify(values[0])}`;
+    }
+    conditions.push({
+      field: label,
+      whyNot: (s) => {
+        const value = read(s);
+        if (value === undefined || value === null) return `${label} is missing`;
+        return scalarElements(value).some(accepts) ? undefined : `${label} ${preview(value)} ${expectation}`;
+      },
+    });
+  }
+  return conditions;
+}
+
+function normalise(value: string, ignoreCase: boolean): string {
+  return ignoreCase ? value.toLowerCase() : value;
+}
+
+/** A claim compares as its text; an array claim by its elements (any may match); objects never match. */
+function scalarElements(value: unknown): string[] {
+  const elements = Array.isArray(value) ? value : [value];
+  return elements.filter((e) => ['string', 'number', 'boolean'].includes(typeof e)).map(String);
+}
+
+const DOMAIN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+function emailDomainConditions(
+  domains: string[] | undefined,
+  at: ReadonlyArray<PropertyKey>,
+  report: ReportIssue,
+): Condition[] {
+  if (!domains) return [];
+  const wanted = domains.map((d) => d.toLowerCase());
+  let valid = true;
+  wanted.forEach((domain, index) => {
+    if (DOMAIN.test(domain)) return;
+    valid = false;
+    report([...at, index], domain.includes('@')
+      ? 'write the domain without "@" (example.com)'
+      : 'expected a domain such as example.com, or *.example.com for its subdomains');
+  });
+  if (!valid) return [];
+  const matches = (domain: string) =>
+    wanted.some((w) => (w.startsWith('*.') ? domain.endsWith(w.slice(1)) : domain === w));
+  return [{
+    field: 'email_domain',
+    whyNot: (s) => {
+      if (s.emailDomain === undefined) return 'the login has no email';
+      return matches(s.emailDomain) ? undefined : `primary email domain ${s.emailDomain} is not in ${formatList(wanted)}`;
+    },
+  }];
+}
+
+function interfaceConditions(
+  iface: ConditionsDocument['interface'],
+  at: ReadonlyArray<PropertyKey>,
+  report: ReportIssue,
+): Condition[] {
+  if (!iface) return [];
+  if (!iface.in && !iface.not) {
+    report(at, 'give in, not, or both');
+    return [];
+  }
+  const conditions: Condition[] = [];
+  if (iface.in) {
+    const allowed = iface.in.map((i) => i.toLowerCase());
+    conditions.push({
+      field: 'interface.in',
+      whyNot: (s) => {
+        if (s.staffInterface === undefined) return 'the login has no interface';
+        return allowed.includes(s.staffInterface) ? undefined : `interface ${s.staffInterface} is not in ${formatList(allowed)}`;
+      },
+    });
+  }
+  if (iface.not) {
+    const excluded = iface.not.map((i) => i.toLowerCase());
+    conditions.push({
+      field: 'interface.not',
+      // A staff login without an interface is malformed: it satisfies neither `in` nor `not`.
+      whyNot: (s) => {
+        if (s.staffInterface === undefined) return 'the login has no interface';
+        return excluded.includes(s.staffInterface) ? `interface ${s.staffInterface} is excluded` : undefined;
+      },
+    });
+  }
+  return conditions;
+}
+
+function listConditions(
+  field: 'connector' | 'realm',
+  ids: string[] | undefined,
+  actual: (s: MatchSubject) => string,
+): Condition[] {
+  if (!ids) return [];
+  return [{
+    field,
+    whyNot: (s) => (ids.includes(actual(s)) ? undefined : `${field} ${actual(s)} is not in ${formatList(ids)}`),
+  }];
+}
+
+const LIST_PREVIEW = 10;
+
+function formatList(values: readonly string[]): string {
+  const shown = values.slice(0, LIST_PREVIEW).join(', ');
+  return values.length > LIST_PREVIEW ? `[${shown} … and ${values.length - LIST_PREVIEW} more]` : `[${shown}]`;
+}
+
+function preview(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}

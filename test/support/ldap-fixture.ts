@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * The small directory every slapd the harness starts is seeded with. Tests import these constants instead
+ * of repeating DNs and passwords. Passwords are stored as {SSHA}, as most real directories still do.
+ */
+export const LDAP_BASE_DN = 'dc=example,dc=com';
+export const LDAP_PEOPLE_DN = `ou=people,${LDAP_BASE_DN}`;
+export const LDAP_GROUPS_DN = `ou=groups,${LDAP_BASE_DN}`;
+
+/** slapd's rootdn: the harness uses it to seed the directory; tests should prefer the bind account. */
+export const LDAP_ADMIN = { dn: `cn=admin,${LDAP_BASE_DN}`, password: 'admin-Secret-1' } as const;
+
+/** The service account the bridge would search with (read access to people and groups). */
+export const LDAP_BIND_ACCOUNT = { dn: `cn=bridge,ou=services,${LDAP_BASE_DN}`, password: 'bridge-Secret-1' } as const;
+
+export interface LdapFixtureUser {
+  uid: string;
+  dn: string;
+  password: string;
+  cn: string;
+  sn: string;
+  givenName: string;
+  mail: string;
+  title?: string;
+  /** Groups the user is a direct member of (cn), in the order the fixture lists them. */
+  groups: readonly string[];
+}
+
+function person(
+  uid: string,
+  password: string,
+  names: { givenName: string; sn: string; cn?: string },
+  mail: string,
+  groups: readonly string[],
+  title?: string,
+): LdapFixtureUser {
+  const cn = names.cn ?? `${names.givenName} ${names.sn}`;
+  return { uid, dn: `uid=${uid},${LDAP_PEOPLE_DN}`, password, cn, sn: names.sn, givenName: names.givenName, mail, groups, ...(title ? { title } : {}) };
+}
+
+export const LDAP_USERS = {
+  alice: person('alice', 'alice-Secret-1', { givenName: 'Alice', sn: 'Anderson' }, 'alice@bigcorp.com', ['Customers', 'Enterprise'], 'Purchasing Manager'),
+  bobAgent: person('bob-agent', 'bob-Secret-1', { givenName: 'Bob', sn: 'Baker' }, 'bob@helpdesk.example.com', ['Helpdesk-Agents', 'Support'], 'Support Engineer'),
+  // Non-ASCII name: LDAP values are UTF-8, and Kayako's XML answer must carry them intact.
+  zoe: person('zoe', 'zoe-Secret-1', { givenName: 'Zoë', sn: 'Zimmermann' }, 'zoe@example.com', []),
+} as const satisfies Record<string, LdapFixtureUser>;
+
+/**
+ * groupOfNames entries. `Support` is itself a member of `Corp`, so a resolver that follows nesting finds
+ * `Corp` for bob-agent and one that does not, does not.
+ */
+export const LDAP_GROUPS: Readonly<Record<string, { dn: string; members: readonly string[] }>> = {
+  Customers: { dn: `cn=Customers,${LDAP_GROUPS_DN}`, members: [LDAP_USERS.alice.dn] },
+  Enterprise: { dn: `cn=Enterprise,${LDAP_GROUPS_DN}`, members: [LDAP_USERS.alice.dn] },
+  'Helpdesk-Agents': { dn: `cn=Helpdesk-Agents,${LDAP_GROUPS_DN}`, members: [LDAP_USERS.bobAgent.dn] },
+  Support: { dn: `cn=Support,${LDAP_GROUPS_DN}`, members: [LDAP_USERS.bobAgent.dn] },
+  Corp: { dn: `cn=Corp,${LDAP_GROUPS_DN}`, members: [`cn=Support,${LDAP_GROUPS_DN}`] },
+};
+
+/** `{SSHA}` as slapd's default password-hash: base64(sha1(password + salt) + salt). */
+export function sshaHash(password: string, salt: Buffer = randomBytes(8)): string {
+  const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
+  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
+}
+
+export interface LdapEntry {
+  dn: string;
+  attributes: Record<string, string | string[]>;
+}
+
+/** The entries to add, parents first. */
+export function ldapFixtureEntries(): LdapEntry[] {
+  const users = Object.values(LDAP_USERS).map(
+    (u): LdapEntry => ({
+      dn: u.dn,
+      attributes: {
+        objectClass: ['inetOrgPerson', 'organizationalPerson', 'person', 'top'],
+        uid: u.uid,
+        cn: u.cn,
+        sn: u.sn,
+        givenName: u.givenName,
+        mail: u.mail,
+        ...('title' in u ? { title: u.title } : {}),
+        userPassword: sshaHash(u.password),
+      },
+    }),
+  );
+  // Members before the groups that contain them, so memberOf is maintained on nested groups too.
+  const groups = ['Customers', 'Enterprise', 'Helpdesk-Agents', 'Support', 'Corp'].map((cn): LdapEntry => {
+    const group = LDAP_GROUPS[cn];
+    if (!group) throw new Error(`fixture group ${cn} is not defined`);
+    return { dn: group.dn, attributes: { objectClass: ['groupOfNames', 'top'], cn, member: [...group.members] } };
+  });
+  return [
+    { dn: LDAP_BASE_DN, attributes: { objectClass: ['dcObject', 'organization', 'top'], dc: 'example', o: 'Example Inc.' } },
+    { dn: LDAP_PEOPLE_DN, attributes: { objectClass: ['organizationalUnit', 'top'], ou: 'people' } },
+    { dn: LDAP_GROUPS_DN, attributes: { objectClass: ['organizationalUnit', 'top'], ou: 'groups' } },
+    { dn: `ou=services,${LDAP_BASE_DN}`, attributes: { objectClass: ['organizationalUnit', 'top'], ou: 'services' } },
+    {
+      dn: LDAP_BIND_ACCOUNT.dn,
+      attributes: {
+        objectClass: ['organizationalRole', 'simpleSecurityObject', 'top'],
+        cn: 'bridge',
+        userPassword: sshaHash(LDAP_BIND_ACCOUNT.password),
+      },
+    },
+    ...users,
+    ...groups,
+  ];
+}
