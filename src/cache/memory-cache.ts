@@ -15,6 +15,8 @@ export interface MemoryCacheOptions {
 export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
   const entries = new LRUCache<string, string>({
     max: options.maxEntries,
+    // Read the clock on every check: lru-cache's default caches it for 1 ms behind a timer per call.
+    ttlResolution: 0,
     ...(options.now ? { perf: { now: options.now } } : {}),
   });
   return {

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Audience } from '../connectors/connector.js';
 import { renderFailure } from '../loginshare/answer.js';
 import { runLogin, type LoginFlowDeps, type LoginResult } from '../loginshare/login-flow.js';
 import { MESSAGES } from '../loginshare/messages.js';
-import { parseLoginShareForm } from '../loginshare/request.js';
+import { parseLoginShareForm, type ParsedRequest } from '../loginshare/request.js';
 import type { Realm } from '../realm/realm.js';
 import type { Logger } from '../observability/logger.js';
 import type { BridgeMetrics } from '../observability/metrics.js';
 import type { CallerRequest, CallerVerdict } from './caller-guard.js';
+import { readBodyLimited } from './read-body.js';
 
 export interface GuardedRealm {
   realm: Realm;
@@ -42,13 +42,8 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono {
   });
   app.notFound((c) => xml(c, renderFailure(MESSAGES.unknownRealm), 404));
 
-  const limit = bodyLimit({
-    maxSize: deps.bodyLimitBytes,
-    onError: (c) => xml(c, renderFailure(MESSAGES.badRequest), 413),
-  });
-
   for (const audience of ['user', 'staff'] as const) {
-    app.post(`/loginshare/:realm/${audience}`, limit, (c) => handleLogin(c, audience, deps));
+    app.post(`/loginshare/:realm/${audience}`, (c) => handleLogin(c, audience, deps));
     app.on(['GET', 'PUT', 'DELETE', 'PATCH'], `/loginshare/:realm/${audience}`, (c) =>
       xml(c, renderFailure('LoginShare expects an HTTP POST from Kayako.'), 405),
     );
@@ -80,7 +75,9 @@ async function handleLogin(c: Context, audience: Audience, deps: LoginShareAppDe
     return xml(c, renderFailure(MESSAGES.callerRefused));
   }
 
-  const parsed = parseLoginShareForm(await c.req.text(), audience);
+  const body = await readBodyLimited(c.req.raw, deps.bodyLimitBytes);
+  const parsed: ParsedRequest =
+    body.kind === 'ok' ? parseLoginShareForm(body.text, audience) : { kind: 'malformed', reason: 'body too large' };
   if (parsed.kind === 'malformed') {
     const outcome = 'bad_request';
     deps.metrics.logins.inc({ realm: realmId, audience, connector: 'none', outcome });
@@ -126,7 +123,7 @@ async function handleLogin(c: Context, audience: Audience, deps: LoginShareAppDe
   return xml(c, result.xml);
 }
 
-function xml(c: Context, body: string, status: 200 | 404 | 405 | 413 = 200): Response {
+function xml(c: Context, body: string, status: 200 | 404 | 405 = 200): Response {
   return c.body(body, status, XML_HEADERS);
 }
 

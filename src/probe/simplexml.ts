@@ -199,7 +199,7 @@ const PREDEFINED_ENTITIES: ReadonlyMap<string, string> = new Map([
 /** libxml2 refuses to nest more than 256 elements below the root (xmlParserMaxDepth). */
 const MAX_DEPTH = 257;
 /** Bounds entity expansion ("billion laughs"); libxml2 has its own amplification limits. */
-const MAX_EXPANDED_CHARS = 10_000_000;
+const MAX_EXPANDED_CHARS = 1_000_000;
 
 type EntityDeclaration = { kind: 'internal'; value: string } | { kind: 'external' };
 

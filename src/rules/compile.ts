@@ -55,9 +55,9 @@ export function compileRuleSet(
       firstUse.set(rule.name, index);
     }
     const audiences = rule.audience ? [rule.audience] : AUDIENCES;
-    const shadowing = audiences.every((a) => caughtBy.has(a)) ? caughtBy.get(audiences[0] ?? 'user') : undefined;
-    if (shadowing !== undefined) {
-      report([...at], `rule "${rule.name}" can never match: rule "${shadowing}" above it has no conditions and matches first`);
+    const shadowedBy = audiences.map((a) => caughtBy.get(a));
+    if (shadowedBy.every((name) => name !== undefined)) {
+      report(at, `rule "${rule.name}" can never match: rule "${shadowedBy[0]}" above it has no conditions and matches first`);
     }
     checkAudienceFields(rule, at, report);
     const conditions = compileConditions(rule.when, [...at, 'when'], report);
@@ -69,7 +69,7 @@ export function compileRuleSet(
     if (!rule.when || Object.keys(rule.when).length === 0) {
       for (const a of audiences) if (!caughtBy.has(a)) caughtBy.set(a, rule.name);
     }
-    rules.push({ name: rule.name, line: source.locate([...at]).line, audiences, conditions, outcome });
+    rules.push({ name: rule.name, line: source.locate(at).line, audiences, conditions, outcome });
   });
 
   if (issues.length > 0) return { issues: issues.sort((a, b) => a.line - b.line || a.column - b.column) };

@@ -139,15 +139,16 @@ function claimConditions(
       conditions.push({
         field: label,
         whyNot: (s) => {
-          const present = read(s) !== undefined && read(s) !== null;
+          const value = read(s);
+          const present = value !== undefined && value !== null;
           if (present === wanted) return undefined;
-          return wanted ? `${label} is missing` : `${label} is present (${preview(read(s))})`;
+          return wanted ? `${label} is missing` : `${label} is present (${preview(value)})`;
         },
       });
       continue;
     }
     let accepts: (element: string) => boolean;
-    let expectation: string;
+    let expectation: (elements: string[]) => string;
     if (test.regex !== undefined) {
       const compiled = compileRulePattern(test.regex, ignoreCase);
       if ('error' in compiled) {
@@ -156,19 +157,22 @@ function claimConditions(
       }
       const { regex } = compiled;
       accepts = (element) => element.length <= MAX_REGEX_INPUT_LENGTH && regex.test(element);
-      expectation = `does not match ${regex.source}${ignoreCase ? ' (ignoring case)' : ''}` +
-        ` (values over ${MAX_REGEX_INPUT_LENGTH} characters never match)`;
+      expectation = (elements) =>
+        `does not match ${regex.source}${ignoreCase ? ' (ignoring case)' : ''}` +
+        (elements.some((e) => e.length > MAX_REGEX_INPUT_LENGTH) ? ` (values over ${MAX_REGEX_INPUT_LENGTH} characters never match)` : '');
     } else {
       const values = (test.in ?? [test.equals]).map((v) => normalise(String(v), ignoreCase));
       accepts = (element) => values.includes(normalise(element, ignoreCase));
-      expectation = test.in ? `is not in ${formatList(values)}` : `is not ${JSON.stringify(values[0])}`;
+      const miss = test.in ? `is not in ${formatList(values)}` : `is not ${JSON.stringify(values[0])}`;
+      expectation = () => miss;
     }
     conditions.push({
       field: label,
       whyNot: (s) => {
         const value = read(s);
         if (value === undefined || value === null) return `${label} is missing`;
-        return scalarElements(value).some(accepts) ? undefined : `${label} ${preview(value)} ${expectation}`;
+        const elements = scalarElements(value);
+        return elements.some(accepts) ? undefined : `${label} ${preview(value)} ${expectation(elements)}`;
       },
     });
   }

@@ -27,9 +27,10 @@ const SETTLE_MS = 100;
  */
 export async function watchRulesFile(path: string, hooks: RulesWatchHooks, pollMs = 2000): Promise<RulesWatcher> {
   let current = await loadRulesFile(path);
+  /** What failed last (content hash or read error), so one broken version is reported once. */
   let lastFailure: string | undefined;
   let closed = false;
-  let running: Promise<void> | undefined;
+  let checking = false;
   let again = false;
 
   const reloadIfChanged = async () => {
@@ -52,6 +53,7 @@ export async function watchRulesFile(path: string, hooks: RulesWatchHooks, pollM
       fail(hash, err as Error);
       return;
     }
+    if (closed) return;
     current = next;
     lastFailure = undefined;
     hooks.onReload(next);
@@ -63,22 +65,24 @@ export async function watchRulesFile(path: string, hooks: RulesWatchHooks, pollM
     hooks.onError(error);
   };
 
-  /** Serialises checks: a change noticed during a check triggers one more afterwards. */
-  const check = (): Promise<void> => {
-    if (closed) return Promise.resolve();
-    if (running) {
+  /** One check at a time; a change noticed during a check triggers one more afterwards. */
+  const check = async () => {
+    if (closed) return;
+    if (checking) {
       again = true;
-      return running;
+      return;
     }
-    running = (async () => {
+    checking = true;
+    try {
       do {
         again = false;
-        await reloadIfChanged().catch((err: unknown) => hooks.onError(err as Error));
+        await reloadIfChanged();
       } while (again && !closed);
-    })().finally(() => {
-      running = undefined;
-    });
-    return running;
+    } catch (err) {
+      hooks.onError(err as Error); // only a throwing onReload hook gets here
+    } finally {
+      checking = false;
+    }
   };
 
   let settle: NodeJS.Timeout | undefined;

@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createCache } from '../../src/cache/index.js';
-import { parseRedisUrl, planRedisConnection } from '../../src/cache/redis-cache.js';
+import { parseRedisUrl, planRedisConnection, type RedisCacheConfig } from '../../src/cache/redis-cache.js';
+
+function singleNodeOptions(config: RedisCacheConfig) {
+  const plan = planRedisConnection(config);
+  if (plan.kind === 'cluster') throw new Error('expected a single-node plan');
+  return plan.options;
+}
 
 describe('redis connection plan', () => {
   it('reads host, port, credentials and db from a redis:// URL, with fail-fast defaults and the lsb: prefix', () => {
     const plan = planRedisConnection({ url: 'redis://bridge:s%40cret@cache.internal:6380/2' });
     expect(plan.kind).toBe('standalone');
-    expect(plan.options).toMatchObject({
+    const options = singleNodeOptions({ url: 'redis://bridge:s%40cret@cache.internal:6380/2' });
+    expect(options).toMatchObject({
       host: 'cache.internal',
       port: 6380,
       username: 'bridge',
@@ -18,16 +25,16 @@ describe('redis connection plan', () => {
       connectTimeout: 2_000,
       commandTimeout: 1_000,
     });
-    expect(plan.options.tls).toBeUndefined();
+    expect(options.tls).toBeUndefined();
   });
 
   it('turns TLS on for rediss://', () => {
-    expect(planRedisConnection({ url: 'rediss://cache.internal' }).options.tls).toEqual({});
+    expect(singleNodeOptions({ url: 'rediss://cache.internal' }).tls).toEqual({});
     expect(parseRedisUrl('rediss://cache.internal')).toMatchObject({ port: 6379, tls: true });
   });
 
   it('lets the config password override one in the URL', () => {
-    expect(planRedisConnection({ url: 'redis://:old@h:1', password: 'new' }).options.password).toBe('new');
+    expect(singleNodeOptions({ url: 'redis://:old@h:1', password: 'new' }).password).toBe('new');
   });
 
   it('uses the configured timeouts and prefix', () => {

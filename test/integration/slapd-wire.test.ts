@@ -1,4 +1,4 @@
-import { Client, InvalidCredentialsError } from 'ldapts';
+import { Client, InvalidCredentialsError, NoSuchObjectError } from 'ldapts';
 import { afterEach, expect, it } from 'vitest';
 import { LDAP_GROUPS, LDAP_GROUPS_DN, LDAP_PEOPLE_DN, LDAP_USERS } from '../support/ldap-fixture.js';
 import { describeWithServer } from '../support/require-server.js';
@@ -38,13 +38,16 @@ describeWithServer('slapd', 'slapd test directory on the wire', (slapd) => {
         givenName: 'Bob',
         sn: 'Baker',
         title: 'Support Engineer',
+        // Requested but not readable: ldapts reports it as an empty list.
+        userPassword: [],
       },
     ]);
   });
 
-  it('refuses anonymous searches (a bridge misconfigured without a bind account finds nobody)', async () => {
-    const { searchEntries } = await client().search(LDAP_PEOPLE_DN, { filter: '(uid=alice)' });
-    expect(searchEntries).toEqual([]);
+  it('refuses anonymous searches: the base itself is hidden (noSuchObject, 32), not merely empty', async () => {
+    const failure = await client().search(LDAP_PEOPLE_DN, { filter: '(uid=alice)' }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(NoSuchObjectError);
+    expect((failure as NoSuchObjectError).code).toBe(32);
   });
 
   it('maintains memberOf on users and on nested groups', async () => {

@@ -86,3 +86,35 @@ describe('explainRules', () => {
     );
   });
 });
+
+describe('explain reasons for claim tests', () => {
+  const claimRules = parseRules(
+    `rules:
+  - name: c
+    audience: user
+    when:
+      claims:
+        title: { regex: "Senior .*" }
+        dept: { equals: Support }
+        vip: { exists: false }
+    set: {}
+`,
+    'rules.yaml',
+  );
+
+  it('shows the value that failed, and when a value was too long for a regex', () => {
+    const failures = (claims: Record<string, unknown>) => {
+      const entry = explainRules(claimRules, login('user', { claims })).rules[0];
+      return entry?.result === 'no-match' ? entry.failures.map((f) => `${f.condition}: ${f.reason}`) : [];
+    };
+    expect(failures({ title: 'Junior', vip: 'yes' })).toEqual([
+      'when.claims.title: claims.title "Junior" does not match ^(?:Senior .*)$',
+      'when.claims.dept: claims.dept is missing',
+      'when.claims.vip: claims.vip is present ("yes")',
+    ]);
+    expect(failures({ title: `Senior ${'x'.repeat(1100)}`, dept: ['Sales', 'Ops'] })[0]).toMatch(
+      /does not match \^\(\?:Senior \.\*\)\$ \(values over 1024 characters never match\)$/,
+    );
+    expect(failures({ title: 'Senior Agent', dept: ['Sales', 'Ops'] })).toEqual(['when.claims.dept: claims.dept ["Sales","Ops"] is not "Support"']);
+  });
+});
