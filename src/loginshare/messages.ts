@@ -7,8 +7,9 @@ import type { LoginOutcomeKind } from '../connectors/connector.js';
 export const INVALID_CREDENTIALS = 'Invalid Username or Password';
 
 export const MESSAGES = {
+  // Also Conditional Access and security-defaults blocks: the IdP wants a sign-in this form cannot give.
   mfa_required:
-    'Your account requires multi-factor sign-in, which this login form cannot do. Please contact your IT help desk.',
+    'Your organization requires a stronger sign-in (such as multi-factor authentication) than this login form can do. Please contact your IT help desk.',
   locked: 'Your account is temporarily locked. Please try again later or contact your IT help desk.',
   disabled: 'Your account is disabled. Please contact your IT help desk.',
   password_expired:

@@ -99,7 +99,6 @@ function judgeUserAccount(user: KayakoUserProfile, facts: KayakoFacts, exists: b
     if (nameBlank) {
       return { warnings, refusal: refusal('account-data-rejected', INVALID_DATA, 'Kayako refuses to create a user with an empty <fullname> (SWIFT_User::Create throws).') };
     }
-    if (user.organization !== undefined) warnings.push(`Kayako links the new user to the organization ${JSON.stringify(user.organization)} (matched with SQL LIKE, created if none matches).`);
     return { warnings };
   }
 
@@ -108,10 +107,6 @@ function judgeUserAccount(user: KayakoUserProfile, facts: KayakoFacts, exists: b
   } else if (nameBlank) {
     return { warnings, refusal: refusal('account-data-rejected', INVALID_DATA, 'Kayako throws while updating an existing user with an empty <fullname> (UpdateLoginShare).') };
   }
-  if (user.organization !== undefined) {
-    warnings.push('<organization> is not applied to an existing user (Kayako still creates the organization if no name matches).');
-  }
-  if (user.designation === '' || user.phone === '') warnings.push('An empty <designation> or <phone> leaves the existing value unchanged.');
   return { warnings };
 }
 
@@ -153,8 +148,9 @@ function judgeStaffAccount(staff: KayakoStaffProfile, facts: KayakoFacts, exists
       refusal: refusal('account-data-rejected', INVALID_DATA, 'Kayako throws while updating an existing staff member whose <firstname> or <email> is empty (UpdateLoginShare).'),
     };
   }
-  warnings.push(`<team> ${JSON.stringify(staff.team)} is ignored: an existing staff member keeps the team Kayako has.`);
-  warnings.push('Kayako keeps its own non-empty signature, designation and mobile number for an existing staff member.');
+  if (facts.teams !== undefined && !facts.teams.includes(staff.team)) {
+    warnings.push(`No team is titled ${JSON.stringify(staff.team)}: harmless for an existing staff member (Kayako keeps their team), but a new one would be refused.`);
+  }
   if (isAdminCp) warnings.push('Admin CP: the existing staff member\'s current team must be an admin team (not checkable from the answer).');
   return { warnings };
 }

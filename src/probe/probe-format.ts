@@ -21,7 +21,8 @@ export function formatProbeReport(report: ProbeReport): string {
             ['full name', verdict.user.fullname],
             ['emails', verdict.user.emails.join(', ')],
             ['designation', verdict.user.designation],
-            ['organization', verdict.user.organization === undefined ? undefined : `${verdict.user.organization} (${verdict.user.organizationtype})`],
+            ['organization', verdict.user.organization],
+            ['org. type', verdict.user.organization === undefined ? undefined : verdict.user.organizationtype],
             ['phone', verdict.user.phone],
           ]
         : [

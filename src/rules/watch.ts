@@ -29,6 +29,11 @@ export async function watchRulesFile(path: string, hooks: RulesWatchHooks, pollM
   let current = await loadRulesFile(path);
   /** What failed last (content hash or read error), so one broken version is reported once. */
   let lastFailure: string | undefined;
+  /**
+   * A failure counts once it has lasted a moment: a reader can catch a file between truncation and write, and
+   * that passing state is not worth an error.
+   */
+  let suspect: { key: string; since: number } | undefined;
   let closed = false;
   let checking = false;
   let again = false;
@@ -43,7 +48,7 @@ export async function watchRulesFile(path: string, hooks: RulesWatchHooks, pollM
     }
     const hash = rulesContentHash(text);
     if (hash === current.contentHash) {
-      lastFailure = undefined;
+      lastFailure = suspect = undefined;
       return;
     }
     let next: RuleSet;
@@ -55,12 +60,22 @@ export async function watchRulesFile(path: string, hooks: RulesWatchHooks, pollM
     }
     if (closed) return;
     current = next;
-    lastFailure = undefined;
+    lastFailure = suspect = undefined;
     hooks.onReload(next);
   };
 
   const fail = (key: string, error: Error) => {
     if (closed || key === lastFailure) return;
+    if (suspect?.key !== key) {
+      suspect = { key, since: Date.now() };
+      soon();
+      return;
+    }
+    if (Date.now() - suspect.since < SETTLE_MS) {
+      soon();
+      return;
+    }
+    suspect = undefined;
     lastFailure = key;
     hooks.onError(error);
   };

@@ -224,6 +224,36 @@ async function overlay(name: string, values: unknown): Promise<string> {
   return file;
 }
 
+/** Maps documented as a whole in the README rather than key by key. */
+const DOCUMENTED_AS_A_WHOLE = new Set([
+  'config.server', 'config.log', 'config.cache', 'config.security',
+  'rules.files', 'secrets.values', 'resources', 'probes.startup', 'probes.liveness', 'probes.readiness',
+  'podSecurityContext', 'securityContext', 'autoscaling.behavior',
+]);
+
+/** Leaf keys of values.yaml (and maps documented as a whole), as dotted paths. */
+function valuePaths(node: Record<string, unknown>, prefix = ''): string[] {
+  const paths: string[] = [];
+  for (const [key, child] of Object.entries(node)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const opaque = DOCUMENTED_AS_A_WHOLE.has(path) || /(Selector|[aA]nnotations|[lL]abels)$/.test(key);
+    const isMap = child !== null && typeof child === 'object' && !Array.isArray(child) && Object.keys(child).length > 0;
+    if (isMap && !opaque) paths.push(...valuePaths(child as Record<string, unknown>, path));
+    else paths.push(path);
+  }
+  return paths;
+}
+
+describe('chart README', () => {
+  it('documents every value in values.yaml', async () => {
+    const values = parseYaml(await readFile(join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const readme = await readFile(join(chartDir, 'README.md'), 'utf8');
+    const paths = valuePaths(values);
+    expect(paths).toContain('networkPolicy.egress.idp.ports');
+    expect(paths.filter((path) => !readme.includes(`\`${path}\``))).toEqual([]);
+  });
+});
+
 if (!helmBin && process.env.CI === 'true') {
   describe('helm chart', () => {
     it('needs a Helm binary under CI', () => {

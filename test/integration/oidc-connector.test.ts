@@ -165,6 +165,51 @@ describe('OIDC password grant', () => {
   });
 });
 
+describe('client authentication and request options', () => {
+  it('client_secret_post sends the secret in the form, not in Authorization', async () => {
+    const post = connectorFor({ clientAuth: 'client_secret_post' });
+    expect((await post.login(attempt('alice@corp.example', 'right password'), signal())).kind).toBe('ok');
+    expect(idp.lastTokenRequestFields()).toMatchObject({ client_id: idp.clientId, client_secret: idp.clientSecret, grant_type: 'password' });
+    expect(idp.lastTokenRequestHeaders()['authorization']).toBeUndefined();
+    await post.close?.();
+  });
+
+  it('client_secret_basic (the default) sends HTTP Basic', async () => {
+    await connector.login(attempt('alice@corp.example', 'right password'), signal());
+    expect(idp.lastTokenRequestHeaders()['authorization']).toMatch(/^Basic /);
+    expect(idp.lastTokenRequestFields()['client_secret']).toBeUndefined();
+  });
+
+  it('private_key_jwt sends a signed client assertion and no secret', async () => {
+    const { generateKeyPair, exportPKCS8, decodeJwt } = await import('jose');
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const pkjwt = connectorFor({ clientAuth: 'private_key_jwt', clientSecret: undefined, privateKey: await exportPKCS8(privateKey), privateKeyId: 'k1' });
+    await pkjwt.login(attempt('alice@corp.example', 'right password'), signal());
+    const fields = idp.lastTokenRequestFields();
+    expect(fields['client_assertion_type']).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    expect(decodeJwt(String(fields['client_assertion']))).toMatchObject({ iss: idp.clientId, sub: idp.clientId });
+    expect(fields['client_secret']).toBeUndefined();
+    await pkjwt.close?.();
+  });
+
+  it('sends the configured scopes, grant type and extra token parameters (Auth0 password-realm)', async () => {
+    const auth0 = connectorFor({ scopes: ['openid', 'email'], tokenParams: { realm: 'Username-Password-Authentication', audience: 'https://api' } });
+    await auth0.login(attempt('alice@corp.example', 'right password'), signal());
+    expect(idp.lastTokenRequestFields()).toMatchObject({ scope: 'openid email', realm: 'Username-Password-Authentication', audience: 'https://api', username: 'alice@corp.example' });
+    await auth0.close?.();
+  });
+
+  it('merges userinfo claims when configured', async () => {
+    idp.server.service.once('beforeUserinfo', (response) => {
+      response.body = { sub: 'u-alice', phone_number: '+1 555 0199', department: 'Support' };
+    });
+    const withUserinfo = connectorFor({ userinfo: true });
+    const outcome = await withUserinfo.login(attempt('alice@corp.example', 'right password'), signal());
+    expect(outcome).toMatchObject({ kind: 'ok', identity: { phone: '+1 555 0199', claims: { department: 'Support' } } });
+    await withUserinfo.close?.();
+  });
+});
+
 describe('IdP down or slow', () => {
   let slow: Server;
   let slowUrl: string;

@@ -60,6 +60,18 @@ describe('watchRulesFile', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('does not report a file caught for a moment between truncation and write', async () => {
+    const file = join(dir, 'rules.yaml');
+    await writeFile(file, rulesFor('Gold'));
+    watcher = await watchRulesFile(file, hooks, 10);
+    await writeFile(file, '');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writeFile(file, rulesFor('Silver'));
+    await vi.waitFor(() => expect(usergroupOf(watcher!.current())).toBe('Silver'), { timeout: 3000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(errors).toEqual([]);
+  });
+
   it('does not reload when the content is unchanged', async () => {
     const file = join(dir, 'rules.yaml');
     await writeFile(file, rulesFor('Gold'));

@@ -26,6 +26,8 @@ export interface MockOidcIdp {
   /** Replaces the next ID token with this compact JWT. */
   replaceNextIdToken(jwt: string): void;
   lastTokenRequestHeaders(): Record<string, string | string[] | undefined>;
+  /** The form fields of the last token request, minus the password. */
+  lastTokenRequestFields(): Record<string, unknown>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startMockOidcIdp(options: { clientId?: string; clientSecre
   let nextTamper: ((payload: Record<string, unknown>) => void) | undefined;
   let nextReplacement: string | undefined;
   let lastHeaders: Record<string, string | string[] | undefined> = {};
+  let lastFields: Record<string, unknown> = {};
 
   server.service.on('beforeTokenSigning', (token, req) => {
     const username = String(req.body['username'] ?? '');
@@ -57,6 +60,8 @@ export async function startMockOidcIdp(options: { clientId?: string; clientSecre
   server.service.on('beforeResponse', (response, req) => {
     requests += 1;
     lastHeaders = { ...req.headers };
+    const { password: _password, ...fields } = req.body as Record<string, unknown>;
+    lastFields = fields;
     if (nextFailure) {
       response.statusCode = nextFailure.status;
       response.body = nextFailure.body;
@@ -92,6 +97,7 @@ export async function startMockOidcIdp(options: { clientId?: string; clientSecre
       nextReplacement = jwt;
     },
     lastTokenRequestHeaders: () => lastHeaders,
+    lastTokenRequestFields: () => lastFields,
     stop: () => server.stop(),
   };
 }

@@ -1,0 +1,50 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createBridge } from '../src/bridge.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { createLogger } from '../src/observability/logger.js';
+import { serveCommands } from './ipc.js';
+import { statsHandlers, type StatsCommands } from './process-stats.js';
+import { bridgeConfigYaml, BENCH_RULES_YAML, type BridgeTargetOptions } from './bridge-config.js';
+
+/**
+ * Target C: the bridge itself, built by `createBridge` from a config file like an operator's — break-glass local
+ * accounts first, then the OIDC connector (explicit endpoints, ID-token signature checked), the caller guard
+ * (realm secret + allowFrom), a rules file, the audit log to a file, Prometheus metrics with process metrics.
+ * Usage: bridge-target.js '<BridgeTargetOptions as JSON>'
+ */
+export interface BridgeCommands extends StatsCommands {
+  groupCache: { args: null; result: { hit: number; miss: number } };
+  scrape: { args: null; result: number };
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as BridgeTargetOptions;
+await writeFile(join(options.dir, 'rules.yaml'), BENCH_RULES_YAML);
+const configFile = join(options.dir, options.redisUrl ? 'config-redis.yaml' : 'config.yaml');
+await writeFile(configFile, bridgeConfigYaml(options));
+const config = await loadConfig(configFile, {});
+// The operational log goes to a file like the audit log, so neither competes with the orchestrator's terminal.
+const log = createLogger({ level: 'info', destination: pino.destination({ dest: join(options.dir, 'bridge.log'), sync: false }) });
+const bridge = await createBridge(config, { log });
+const { port, opsPort } = await bridge.listen();
+// Readiness includes the connector's prepare(): with explicit endpoints it needs no network round trip.
+const ready = await fetch(`http://127.0.0.1:${opsPort}/readyz`);
+if (ready.status !== 200) throw new Error(`bridge not ready: ${ready.status} ${await ready.text()}`);
+
+serveCommands<BridgeCommands>(
+  { port, opsPort },
+  {
+    ...statsHandlers(),
+    async groupCache() {
+      const metric = await bridge.metrics.groupCache.get();
+      const count = (result: string) => metric.values.filter((v) => v.labels['result'] === result).reduce((n, v) => n + v.value, 0);
+      return { hit: count('hit'), miss: count('miss') };
+    },
+    /** One Prometheus scrape, as a monitoring system would do during load; returns the body size. */
+    async scrape() {
+      const res = await fetch(`http://127.0.0.1:${opsPort}/metrics`);
+      return (await res.text()).length;
+    },
+  },
+);

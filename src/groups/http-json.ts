@@ -1,0 +1,83 @@
+import { request } from 'undici';
+import { GroupLookupError } from './group-lookup-error.js';
+
+/**
+ * One GET to a directory API (Microsoft Graph, Okta), bounded in time and size. Uses undici's shared
+ * keep-alive pool: group lookups are rare (cache misses), so they need no pool of their own, and nothing
+ * here outlives a call. Redirects are not followed: a bearer token must not travel to another host.
+ */
+export interface JsonResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed body; undefined when it is empty or not JSON. */
+  body: unknown;
+}
+
+export interface GetJsonOptions {
+  headers: Record<string, string>;
+  /** The caller's deadline. */
+  signal: AbortSignal;
+  /** Bound on this one call. */
+  timeoutMs: number;
+  /** A Graph page of 999 groups is a few hundred KiB; anything far larger is not a group list. */
+  maxBytes?: number;
+}
+
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+
+export async function getJson(url: string, options: GetJsonOptions): Promise<JsonResponse> {
+  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const host = new URL(url).host;
+  try {
+    const response = await request(url, {
+      method: 'GET',
+      headers: { accept: 'application/json', ...options.headers },
+      signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        response.body.destroy();
+        throw new GroupLookupError('ERR_GROUPS_RESPONSE_TOO_LARGE', `${host} answered with more than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: response.statusCode, headers: response.headers, body };
+  } catch (err) {
+    if (err instanceof GroupLookupError) throw err;
+    const timedOut = signal.aborted && !options.signal.aborted;
+    throw new GroupLookupError(
+      timedOut ? 'ERR_GROUPS_TIMEOUT' : 'ERR_GROUPS_UNREACHABLE',
+      timedOut ? `${host} did not answer within ${options.timeoutMs} ms` : `${host} unreachable: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/** A header's values, whether undici gave one string or several. */
+export function headerValues(headers: JsonResponse['headers'], name: string): string[] {
+  const value = headers[name.toLowerCase()];
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Paging links are followed only on the API's own origin, so a bearer token never leaves it. */
+export function sameOrigin(link: string, base: string): boolean {
+  try {
+    return new URL(link).origin === new URL(base).origin;
+  } catch {
+    return false;
+  }
+}

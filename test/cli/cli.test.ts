@@ -1,0 +1,77 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/cli/check.js';
+import { DEMO_CONFIG_PATH } from '../../src/cli/config-path.js';
+import { runExplain } from '../../src/cli/explain.js';
+import { runHashPassword } from '../../src/cli/hash-password.js';
+import { verifyPassword } from '../../src/connectors/local/password-hash.js';
+import { runCli } from '../support/cli-runner.js';
+
+describe('hash-password', () => {
+  it('hashes a password read from stdin, never from argv', async () => {
+    const { code, stdout } = await runCli(runHashPassword, ['--password-stdin'], { stdin: 'correct horse battery staple\n' });
+    expect(code).toBe(0);
+    expect(await verifyPassword('correct horse battery staple', stdout.trim())).toBe(true);
+  });
+
+  it('reads from a named environment variable', async () => {
+    const { code, stdout } = await runCli(runHashPassword, ['--password-env', 'BG_PW'], { env: { BG_PW: 'break-glass-password' } });
+    expect(code).toBe(0);
+    expect(await verifyPassword('break-glass-password', stdout.trim())).toBe(true);
+  });
+
+  it('refuses an empty password and a password given as an argument', async () => {
+    expect((await runCli(runHashPassword, ['--password-stdin'], { stdin: '' })).code).toBe(2);
+    await expect(runCli(runHashPassword, ['--password', 'x'])).rejects.toThrow(/Unknown option/);
+  });
+});
+
+describe('check', () => {
+  it('accepts the demo config and its rules', async () => {
+    const { code, stdout } = await runCli(runCheck, ['--config', DEMO_CONFIG_PATH]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ok\s+.*config\.yaml/m);
+    expect(stdout).toMatch(/^ok\s+.*rules\.yaml \(\d+ rules, version [0-9a-f]{12}\)/m);
+  });
+
+  it('names file, line and field of each problem and exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lsb-check-'));
+    await writeFile(join(dir, 'rules.yaml'), 'rules:\n  - name: x\n    when: { groups: { any: [A] } }\n    set: { usergrup: B }\n');
+    const { code, stderr } = await runCli(runCheck, ['--rules', join(dir, 'rules.yaml')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${join(dir, 'rules.yaml')}:4:`);
+    expect(stderr).toMatch(/usergrup/);
+  });
+});
+
+describe('explain', () => {
+  it('shows the matching rule and the exact XML for an identity file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lsb-explain-'));
+    const identity = join(dir, 'erin.json');
+    await writeFile(identity, JSON.stringify({ username: 'erin', emails: ['erin@bigcorp.example'], groups: ['Enterprise'], claims: { organization: 'BigCorp' }, displayName: 'Erin E' }));
+    const { code, stdout } = await runCli(runExplain, ['--config', DEMO_CONFIG_PATH, '--audience', 'user', '--identity', identity]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/enterprise-customers \(line \d+\): MATCHED/);
+    expect(stdout).toContain('<usergroup>Enterprise</usergroup>');
+    expect(stdout).toContain('<organization>BigCorp</organization>');
+  });
+
+  it('runs a live login through the realm\'s connectors (password from stdin)', async () => {
+    const { code, stdout } = await runCli(runExplain, ['--config', DEMO_CONFIG_PATH, '--audience', 'staff', '--interface', 'admin', '--login', 'sam', '--password-stdin'], {
+      stdin: 'sam-demo-password',
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('connector demo-accounts: ok');
+    expect(stdout).toMatch(/admin-cp-denied \(line \d+\): MATCHED/);
+    expect(stdout).toContain('<result>0</result>');
+    expect(stdout).not.toContain('sam-demo-password');
+  });
+
+  it('reports a failed live login without evaluating rules', async () => {
+    const { code, stdout } = await runCli(runExplain, ['--config', DEMO_CONFIG_PATH, '--login', 'sam', '--password-stdin'], { stdin: 'wrong' });
+    expect(code).toBe(1);
+    expect(stdout).toContain('invalid_credentials');
+  });
+});

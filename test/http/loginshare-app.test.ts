@@ -1,0 +1,66 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryCache } from '../../src/cache/memory-cache.js';
+import type { PasswordConnector } from '../../src/connectors/connector.js';
+import { realmSchema } from '../../src/config/schema.js';
+import { createCallerGuard } from '../../src/http/caller-guard.js';
+import { createLoginShareApp } from '../../src/http/loginshare-app.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { readLoginShareAnswer } from '../../src/probe/kayako-judge.js';
+import { createRealm } from '../../src/realm/realm.js';
+import { parseRules } from '../../src/rules/index.js';
+import { createLoginThrottle } from '../../src/security/login-throttle.js';
+
+/** The outer guard: connectors that crash or hang still produce an answer Kayako can read. */
+const SECRET = 'x'.repeat(24);
+let server: ServerType | undefined;
+afterEach(() => {
+  server?.close();
+});
+
+async function appWith(connector: PasswordConnector, loginTimeoutMs = 5_000) {
+  const realmConfig = realmSchema.parse({ id: 'r', secret: SECRET, rules: 'rules.yaml', connectors: [{ use: connector.id }] });
+  const rules = parseRules('rules: []\n', 'rules.yaml');
+  let logged = '';
+  const log = createLogger({ level: 'info', destination: { write: (s: string) => void (logged += s) } });
+  const app = createLoginShareApp({
+    realms: new Map([['r', { realm: createRealm(realmConfig, [{ connector }], () => rules), authorizeCaller: createCallerGuard(realmConfig, []) }]]),
+    flow: {
+      throttle: createLoginThrottle(createMemoryCache({ maxEntries: 100 }), {
+        lockout: { maxFailures: 5, windowSeconds: 60, lockSeconds: 60 },
+        rateLimit: { perIpPerMinute: 100, perUsernamePerMinute: 100 },
+      }),
+      loginTimeoutMs,
+    },
+    bodyLimitBytes: 16_384,
+    log,
+    audit: log,
+    metrics: createMetrics({ defaultMetrics: false }),
+  });
+  const port = await new Promise<number>((resolve) => {
+    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve(info.port));
+  });
+  const post = async () =>
+    (await fetch(`http://127.0.0.1:${port}/loginshare/r/user?key=${SECRET}`, { method: 'POST', body: 'username=u&password=p4ss-w0rd' })).text();
+  return { post, logged: () => logged };
+}
+
+describe('the outer guard', () => {
+  it('a connector that throws gives result 0 with a service message, and the error is logged', async () => {
+    const { post, logged } = await appWith({ id: 'buggy', type: 'test', login: async () => { throw new Error('boom in connector'); } });
+    const verdict = readLoginShareAnswer(await post(), 'user');
+    expect(verdict).toMatchObject({ accepted: false, code: 'login-failed', kayakoMessage: expect.stringMatching(/temporarily unavailable/) });
+    expect(logged()).toContain('boom in connector');
+    expect(logged()).not.toContain('p4ss-w0rd');
+  });
+
+  it('a connector that ignores the deadline cannot hold the answer past it', async () => {
+    const { post } = await appWith({ id: 'hang', type: 'test', login: () => new Promise(() => {}) }, 600);
+    const started = Date.now();
+    const verdict = readLoginShareAnswer(await post(), 'user');
+    expect(verdict).toMatchObject({ accepted: false, kayakoMessage: expect.stringMatching(/temporarily unavailable/) });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
