@@ -4,7 +4,7 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
  * The benchmark runs each party (IdP, targets, load generator) in its own process, so a target's CPU is not
  * the load generator's. The orchestrator drives them through Node's IPC channel: typed commands, one reply each.
  */
-export type CommandMap = Record<string, { args: unknown; result: unknown }>;
+export type CommandMap<C> = { [K in keyof C]: { args: unknown; result: unknown } };
 
 interface CommandMessage {
   id: number;
@@ -24,10 +24,10 @@ export interface ReadyMessage {
   info: Record<string, unknown>;
 }
 
-export type Handlers<C extends CommandMap> = { [K in keyof C]: (args: C[K]['args']) => Promise<C[K]['result']> };
+export type Handlers<C extends CommandMap<C>> = { [K in keyof C]: (args: C[K]['args']) => Promise<C[K]['result']> };
 
 /** Child side: announces readiness with `info`, then answers commands until the parent goes away. */
-export function serveCommands<C extends CommandMap>(info: Record<string, unknown>, handlers: Handlers<C>): void {
+export function serveCommands<C extends CommandMap<C>>(info: Record<string, unknown>, handlers: Handlers<C>): void {
   if (!process.send) throw new Error('this benchmark process must be started by bench/run.js (no IPC channel)');
   process.on('message', (message: CommandMessage) => {
     const handler = handlers[message.cmd as keyof C];
@@ -55,7 +55,7 @@ export interface WorkerOptions {
 }
 
 /** Parent side of one benchmark process. */
-export class Worker<C extends CommandMap> {
+export class Worker<C extends CommandMap<C>> {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   private exited = false;
@@ -79,7 +79,7 @@ export class Worker<C extends CommandMap> {
     });
   }
 
-  static async start<C extends CommandMap>(name: string, script: string, args: string[], options: WorkerOptions = {}): Promise<Worker<C>> {
+  static async start<C extends CommandMap<C>>(name: string, script: string, args: string[], options: WorkerOptions = {}): Promise<Worker<C>> {
     const child = fork(script, args, {
       execArgv: options.execArgv ?? [],
       env: options.env ?? process.env,

@@ -12,7 +12,6 @@ export interface ProcessStats {
 }
 
 export interface StatsCommands {
-  [name: string]: { args: unknown; result: unknown };
   stats: { args: { gc?: boolean }; result: ProcessStats };
   resetPeak: { args: null; result: null };
 }

@@ -11,7 +11,8 @@ import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
 import { createRealm, type ConnectorRoute } from './realm/realm.js';
-import { watchRulesFile, type RulesWatcher } from './rules/index.js';
+import { checkRuleReferences, watchRulesFile, type RuleSet, type RulesWatcher } from './rules/index.js';
+import { ConfigFileError } from './config/file-errors.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 
 /**
@@ -57,6 +58,10 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   const connectors = new Map<string, PasswordConnector>();
   for (const section of config.connectors) connectors.set(section.id, createConnector(section, {}));
 
+  // A rule naming a connector or realm the config does not define would silently never match.
+  const known = { connectors: config.connectors.map((c) => c.id), realms: config.realms.map((r) => r.id) };
+  const unknownReferences = (rules: RuleSet) => checkRuleReferences(rules, known);
+
   const watchers = new Map<string, RulesWatcher>();
   const realms = new Map<string, GuardedRealm>();
   try {
@@ -66,6 +71,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
         const realmId = realmConfig.id;
         watcher = await watchRulesFile(realmConfig.rulesPath, {
           onReload(rules) {
+            const issues = unknownReferences(rules);
+            if (issues.length > 0) log.warn({ problems: new ConfigFileError(issues).message }, 'reloaded rules name unknown connectors or realms');
             metrics.rulesReloads.inc({ realm: realmId, result: 'ok' });
             metrics.rulesVersion.reset();
             metrics.rulesVersion.set({ realm: realmId, version: rules.version }, 1);
@@ -77,6 +84,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
           },
         });
         watchers.set(realmConfig.rulesPath, watcher);
+        const issues = unknownReferences(watcher.current());
+        if (issues.length > 0) throw new ConfigFileError(issues);
         metrics.rulesVersion.set({ realm: realmConfig.id, version: watcher.current().version }, 1);
       }
       const routes: ConnectorRoute[] = realmConfig.connectors.map((route) => ({

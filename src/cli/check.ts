@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigFileError } from '../config/file-errors.js';
 import { loadConfig } from '../config/load-config.js';
-import { loadRulesFile } from '../rules/index.js';
+import { checkRuleReferences, loadRulesFile } from '../rules/index.js';
+
 import type { CliCommand } from './cli-io.js';
 import { resolveConfigPath } from './config-path.js';
 
@@ -23,12 +24,14 @@ export const runCheck: CliCommand = async (args, io) => {
   }
   const problems: string[] = [];
   const rulesFiles = new Set(values.rules ?? []);
+  let known: { connectors: string[]; realms: string[] } | undefined;
   if (!values.rules || values.config) {
     const { path } = resolveConfigPath(values.config, io.env);
     try {
       const config = await loadConfig(path, io.env);
       io.stdout.write(`ok   ${config.file} (${config.connectors.length} connectors, ${config.realms.length} realms)\n`);
       for (const realm of config.realms) rulesFiles.add(realm.rulesPath);
+      known = { connectors: config.connectors.map((c) => c.id), realms: config.realms.map((r) => r.id) };
     } catch (err) {
       problems.push(describe(err));
     }
@@ -36,6 +39,8 @@ export const runCheck: CliCommand = async (args, io) => {
   for (const file of rulesFiles) {
     try {
       const rules = await loadRulesFile(file);
+      const references = known ? checkRuleReferences(rules, known) : [];
+      if (references.length > 0) throw new ConfigFileError(references);
       io.stdout.write(`ok   ${rules.file} (${rules.rules.length} rules, version ${rules.version})\n`);
     } catch (err) {
       problems.push(describe(err));

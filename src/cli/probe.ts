@@ -56,7 +56,8 @@ export async function probeCommand(args: string[], io: CliIO, post?: LoginShareP
     json = parsed.json;
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr.write(`probe: ${(error as Error).message}\nRun "loginshare-bridge probe --help" for usage.\n`);
+      const hint = /'--password'/.test((error as Error).message) ? ' (never put a password in the arguments: use --password-env or --password-stdin)' : '';
+      io.stderr.write(`probe: ${(error as Error).message}${hint}\nRun "loginshare-bridge probe --help" for usage.\n`);
       return 2;
     }
     throw error;
@@ -224,13 +225,25 @@ function promptHidden(stdin: NodeJS.ReadStream, io: CliIO): Promise<string> {
   });
 }
 
-/** Replace the password (raw and as Kayako urlencodes it) wherever it appears; too-short ones are left. */
+/**
+ * Replace the password wherever it appears in the output: as typed, urlencoded, XML-escaped, and as the
+ * judge quotes body bytes (\xNN), each also JSON-escaped. Passwords under 3 characters are left alone.
+ */
 export function redactPassword(text: string, password: string): string {
   if (password.length < 3) return text;
-  let out = text;
-  for (const form of new Set([password, phpUrlencode(password), JSON.stringify(password).slice(1, -1)])) {
-    out = out.split(form).join('***');
+  const xmlEscaped = password.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const asBodyBytes = Buffer.from(password, 'utf8')
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const forms = new Set<string>();
+  for (const form of [password, phpUrlencode(password), xmlEscaped, asBodyBytes]) {
+    forms.add(form);
+    forms.add(JSON.stringify(form).slice(1, -1));
+    forms.add(JSON.stringify(JSON.stringify(form).slice(1, -1)).slice(1, -1));
   }
+  let out = text;
+  // Longest first, so a form containing another is replaced whole.
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('***');
   return out;
 }
 

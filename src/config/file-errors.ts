@@ -33,3 +33,14 @@ export function formatFieldPath(path: ReadonlyArray<PropertyKey>): string {
   }
   return out;
 }
+
+/**
+ * zod reports unknown keys at the enclosing object; operators need the line of the misspelt key itself, so
+ * one issue per key, with the key in the path.
+ */
+export function splitUnknownKeys(issue: { code?: string; path: PropertyKey[]; message: string; keys?: string[] }): Array<{ path: PropertyKey[]; message: string }> {
+  if (issue.code === 'unrecognized_keys' && issue.keys && issue.keys.length > 0) {
+    return issue.keys.map((key) => ({ path: [...issue.path, key], message: `unknown key "${key}"` }));
+  }
+  return [{ path: issue.path, message: issue.message }];
+}

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { CONNECTOR_TYPES, type ConnectorConfig } from '../connectors/registry.js';
-import { ConfigFileError, formatFieldPath, type FileIssue } from './file-errors.js';
+import { ConfigFileError, formatFieldPath, splitUnknownKeys, type FileIssue } from './file-errors.js';
 import { substituteEnv, type MissingVariable } from './env.js';
 import { configSchema, type BridgeConfigFile, type RealmConfig } from './schema.js';
 import { readYamlSource, type YamlSource } from './yaml-file.js';
@@ -53,7 +53,9 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
 
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {
-    throw new ConfigFileError(parsed.error.issues.map((i) => issueAt(i.path as PropertyKey[], i.message)));
+    throw new ConfigFileError(
+      parsed.error.issues.flatMap((i) => splitUnknownKeys({ ...i, path: i.path as PropertyKey[] }).map((u) => issueAt(u.path, u.message))),
+    );
   }
   const config = parsed.data;
   const issues: FileIssue[] = [];
@@ -71,7 +73,9 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
     }
     const result = type.schema.safeParse(raw);
     if (!result.success) {
-      for (const i of result.error.issues) issues.push(issueAt(['connectors', index, ...(i.path as PropertyKey[])], i.message));
+      for (const i of result.error.issues) {
+        for (const u of splitUnknownKeys({ ...i, path: i.path as PropertyKey[] })) issues.push(issueAt(['connectors', index, ...u.path], u.message));
+      }
       return;
     }
     connectors.push(result.data as ConnectorConfig);

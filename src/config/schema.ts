@@ -76,7 +76,22 @@ export const configSchema = z
             url: z.string().regex(/^rediss?:\/\//, 'redis:// or rediss://'),
             password: z.string().optional(),
             keyPrefix: z.string().default('lsb:'),
+            /** Sentinel-managed Redis: the URL gives credentials, db and TLS; the master comes from the sentinels. */
+            sentinels: z
+              .object({
+                hosts: z.array(z.object({ host: z.string().min(1), port: z.coerce.number().int().min(1).max(65535) }).strict()).min(1),
+                masterName: z.string().min(1),
+                password: z.string().optional(),
+              })
+              .strict()
+              .optional(),
+            /** Redis Cluster: seed nodes as redis://host:port; the URL gives credentials and TLS. */
+            cluster: z.object({ nodes: z.array(z.string().regex(/^rediss?:\/\//, 'redis://host:port')).min(1) }).strict().optional(),
+            connectTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+            /** A Redis that hangs must not hold a login. */
+            commandTimeoutMs: z.number().int().min(50).max(10_000).default(1_000),
           })
+          .refine((r) => !(r.sentinels && r.cluster), { message: 'use either sentinels or cluster, not both' })
           .strict()
           .optional(),
         groupsTtlSeconds: z.number().int().min(0).max(86_400).default(300),

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { ConfigFileError, formatFieldPath, type FileIssue } from './file-errors.js';
+import { ConfigFileError, formatFieldPath, splitUnknownKeys, type FileIssue } from './file-errors.js';
 
 /** A YAML document kept with its source positions, so validation errors can point at a line. */
 export interface YamlSource {
@@ -52,11 +52,14 @@ export async function readYamlSource(path: string): Promise<YamlSource> {
 export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S): z.output<S> {
   const result = schema.safeParse(source.data);
   if (result.success) return result.data;
-  const issues: FileIssue[] = result.error.issues.map((issue) => {
-    const path = issue.path as PropertyKey[];
-    const { line, column } = source.locate(path);
-    return { file: source.file, line, column, field: formatFieldPath(path), message: issue.message };
-  });
+  const issues: FileIssue[] = result.error.issues.flatMap((issue) =>
+    splitUnknownKeys({ ...issue, path: issue.path as PropertyKey[] }).map(({ path, message }) => ({
+      file: source.file,
+      ...source.locate(path),
+      field: formatFieldPath(path),
+      message,
+    })),
+  );
   throw new ConfigFileError(issues);
 }
 

@@ -15,8 +15,9 @@ export type ProfileResult<T> = { kind: 'ok'; profile: T } | { kind: 'incomplete'
 
 /** Kayako's stock registered-user group; used when the rules name none. */
 export const DEFAULT_USERGROUP = 'Registered';
-/** Kayako stores the staff mobile number in a 20-character column. */
+/** Kayako's column widths: staff mobile number 20 characters, user phone 25. */
 const MOBILE_NUMBER_MAX = 20;
+const USER_PHONE_MAX = 25;
 
 export function buildUserProfile(identity: Identity, choice: ProfileChoice): ProfileResult<KayakoUser> {
   const emails = normalizeEmails(identity.emails);
@@ -32,7 +33,7 @@ export function buildUserProfile(identity: Identity, choice: ProfileChoice): Pro
   if (organization) user.organization = organization;
   if (choice.organizationtype) user.organizationtype = choice.organizationtype;
   const phone = nonEmpty(identity.phone);
-  if (phone) user.phone = phone;
+  if (phone && phone.length <= USER_PHONE_MAX) user.phone = phone;
   return { kind: 'ok', profile: user };
 }
 

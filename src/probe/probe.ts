@@ -77,8 +77,17 @@ export async function runLoginShareProbe(request: ProbeRequest, post: LoginShare
     http,
     verdict,
     kayakoActions: describeKayakoActions(verdict, request.username, facts),
-    notes: transportNotes(response, request),
+    notes: [...transportNotes(response, request), ...echoNotes(response.body, request.password)],
   };
+}
+
+/** A LoginShare server must never send the password back (debug output, an echoed form...). */
+function echoNotes(body: Uint8Array, password: string): string[] {
+  if (password.length < 3) return [];
+  const text = Buffer.from(body).toString('utf8');
+  const xmlEscaped = password.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const echoed = [password, encodeURIComponent(password), xmlEscaped].some((form) => text.includes(form));
+  return echoed ? ['SECURITY: the answer body contains the password that was sent. The LoginShare server echoes it back; fix that.'] : [];
 }
 
 /** What Kayako does with the answer, as the protocol note describes its account logic. */

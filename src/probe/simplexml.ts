@@ -531,12 +531,13 @@ class Parser {
         }
       } else if (c === '&') {
         const reference = this.readReference();
-        if (reference.kind === 'char') {
-          text += reference.value;
-        } else {
+        const predefined = reference.kind === 'entity' ? PREDEFINED_ENTITIES.get(reference.name) : reference.value;
+        if (predefined !== undefined) {
+          // Character references and the five predefined entities become plain text in libxml2.
+          text += predefined;
+        } else if (reference.kind === 'entity') {
           flushText();
-          const entityText = this.expandEntityInContent(reference.name, depth);
-          if (entityText !== undefined) element.addText('entity', entityText);
+          element.addText('entity', this.expandEntityInContent(reference.name, depth));
         }
       } else {
         if (c === ']' && this.src.startsWith(']]>', this.pos)) this.fail('Sequence \']]>\' not allowed in content');
@@ -548,18 +549,16 @@ class Parser {
   }
 
   /**
-   * Expand a general entity referenced in content. Returns the text SimpleXML sees for it (the
-   * entity's top-level text; its elements stay invisible), or undefined when it contributes nothing.
+   * Expand a declared general entity referenced in content. Returns the text SimpleXML sees for it: the
+   * entity's top-level text (its elements stay invisible); nothing for entities libxml2 does not load.
    */
-  private expandEntityInContent(name: string, depth: number): string | undefined {
-    const predefined = PREDEFINED_ENTITIES.get(name);
-    if (predefined !== undefined) return predefined;
+  private expandEntityInContent(name: string, depth: number): string {
     const declaration = this.entities.get(name);
     if (declaration === undefined) {
-      if (this.dtd.external && !this.dtd.standalone) return undefined;
+      if (this.dtd.external && !this.dtd.standalone) return '';
       this.fail(`Entity '${name}' not defined`);
     }
-    if (declaration.kind === 'external') return undefined;
+    if (declaration.kind === 'external') return '';
     const replacement = this.enterEntity(name, declaration.value);
     const holder = new ElementBuilder(`&${name};`, 0);
     replacement.parseContent(holder, depth, true);

@@ -9,6 +9,7 @@ import {
   type CompiledRule,
   type ProfileField,
   type ProfileTemplates,
+  type RuleReference,
   type RuleSet,
 } from './rule-set.js';
 import type { RuleDocument, RulesDocument } from './schema.js';
@@ -26,10 +27,8 @@ export function compileRuleSet(
   hashes: { version: string; contentHash: string },
 ): { ruleSet: RuleSet } | { issues: FileIssue[] } {
   const issues: FileIssue[] = [];
-  const report: ReportIssue = (path, message) => {
-    const { line, column } = source.locate(path);
-    issues.push({ file: source.file, line, column, field: formatFieldPath(path), message });
-  };
+  const position = (path: ReadonlyArray<PropertyKey>) => ({ file: source.file, ...source.locate(path), field: formatFieldPath(path) });
+  const report: ReportIssue = (path, message) => issues.push({ ...position(path), message });
 
   const defaults: Record<Audience, ProfileTemplates> = {
     user: compileProfile(doc.defaults?.user ?? {}, ['defaults', 'user'], report),
@@ -43,6 +42,7 @@ export function compileRuleSet(
   }
 
   const rules: CompiledRule[] = [];
+  const references: RuleReference[] = [];
   const firstUse = new Map<string, number>();
   /** Audiences already caught by an earlier rule without conditions: later rules for them are unreachable. */
   const caughtBy = new Map<Audience, string>();
@@ -61,6 +61,9 @@ export function compileRuleSet(
     }
     checkAudienceFields(rule, at, report);
     const conditions = compileConditions(rule.when, [...at, 'when'], report);
+    for (const kind of ['connector', 'realm'] as const) {
+      rule.when?.[kind]?.forEach((id, i) => references.push({ kind, id, at: position([...at, 'when', kind, i]) }));
+    }
     const outcome = compileOutcome(rule, at, report);
     if (!outcome) return;
     if (outcome.kind === 'set' && audiences.includes('staff') && !staffHasDefaultTeam && outcome.profile.team === undefined) {
@@ -81,6 +84,7 @@ export function compileRuleSet(
       defaults,
       unmatched,
       unmatchedMessage: doc.unmatchedMessage ?? DEFAULT_UNMATCHED_MESSAGE,
+      references,
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { FileIssue } from '../config/file-errors.js';
 import type { Audience, Identity } from '../connectors/connector.js';
 import type { Condition } from './conditions.js';
 import type { CompiledTemplate } from './template.js';
@@ -57,6 +58,15 @@ export interface RuleSet {
   readonly defaults: Readonly<Record<Audience, ProfileTemplates>>;
   readonly unmatched: Readonly<Record<Audience, 'default' | 'deny'>>;
   readonly unmatchedMessage: string;
+  /** Connector and realm ids the rules name: only the config file knows whether they exist (references.ts). */
+  readonly references: readonly RuleReference[];
+}
+
+export interface RuleReference {
+  readonly kind: 'connector' | 'realm';
+  readonly id: string;
+  /** Where the id is written, for an error message. */
+  readonly at: Omit<FileIssue, 'message'>;
 }
 
 /** Kayako's stock user group: used when the file names no default usergroup, since the user answer needs one. */

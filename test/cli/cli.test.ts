@@ -6,6 +6,7 @@ import { runCheck } from '../../src/cli/check.js';
 import { DEMO_CONFIG_PATH } from '../../src/cli/config-path.js';
 import { runExplain } from '../../src/cli/explain.js';
 import { runHashPassword } from '../../src/cli/hash-password.js';
+import { runServe } from '../../src/cli/serve.js';
 import { verifyPassword } from '../../src/connectors/local/password-hash.js';
 import { runCli } from '../support/cli-runner.js';
 
@@ -73,5 +74,27 @@ describe('explain', () => {
     const { code, stdout } = await runCli(runExplain, ['--config', DEMO_CONFIG_PATH, '--login', 'sam', '--password-stdin'], { stdin: 'wrong' });
     expect(code).toBe(1);
     expect(stdout).toContain('invalid_credentials');
+  });
+});
+
+describe('serve', () => {
+  it('refuses to start on an invalid config, saying where the problem is', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lsb-serve-'));
+    await writeFile(join(dir, 'config.yaml'), 'connectors:\n  - id: a\n    type: local\nrealms:\n  - id: r\n    secret: ${MISSING_SECRET}\n    rules: rules.yaml\n    connectors: [{ use: a }]\n');
+    const { code, stderr } = await runCli(runServe, ['--config', join(dir, 'config.yaml')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('cannot start, the configuration is invalid');
+    expect(stderr).toContain(`${join(dir, 'config.yaml')}:6:13 realms[0].secret: environment variable MISSING_SECRET is not set`);
+  });
+});
+
+describe('check: rules that name connectors or realms the config does not define', () => {
+  it('reports the rule line (a typo would otherwise silently never match)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lsb-refs-'));
+    await writeFile(join(dir, 'config.yaml'), `connectors:\n  - id: corp\n    type: local\nrealms:\n  - id: main\n    secret: "${'s'.repeat(20)}"\n    rules: rules.yaml\n    connectors: [{ use: corp }]\n`);
+    await writeFile(join(dir, 'rules.yaml'), 'rules:\n  - name: via-crop\n    audience: user\n    when: { connector: [crop] }\n    set: { usergroup: X }\n');
+    const { code, stderr } = await runCli(runCheck, ['--config', join(dir, 'config.yaml')]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(new RegExp(`${join(dir, 'rules.yaml')}:4:\\d+ .*unknown connector "crop" \\(the config file defines: corp\\)`));
   });
 });

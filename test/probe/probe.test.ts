@@ -164,6 +164,20 @@ describe('loginshare-bridge probe', () => {
     expect(run.stdout).not.toContain(PASSWORD);
   });
 
+  it('hides a password echoed in a malformed body and flags the echo', async () => {
+    routes.set('/debug/user', (request) => ({
+      body: `array(1) { ["password"]=> string(15) "${new URLSearchParams(request.body).get('password')}" }\n<?xml version="1.0"?><loginshare/>`,
+    }));
+    for (const format of [[], ['--json']]) {
+      const run = await probe(['--url', `${base}/debug/user`, '--username', 'a@example.com', '--password-env', 'PROBE_PASSWORD', ...format]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('Invalid data provided: 2');
+      expect(run.stdout).toMatch(/SECURITY: the answer body contains the password/);
+      expect(run.stdout).toMatch(/string\(15\) \\+"\*\*\*/);
+      expect(run.stdout).not.toContain('S3cret');
+    }
+  });
+
   it('says Kayako sees an empty answer when nothing listens', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -231,12 +231,15 @@ describe('loadSimpleXml limits and SimpleXML reading', () => {
   });
 
   it('lists repeated children in order and reports PHP empty() per element', () => {
-    const loaded = loadSimpleXml(new TextEncoder().encode('<r><e>a</e><e/><e>0</e><e> </e><e><![CDATA[0]]></e></r>'));
+    // empty($x->e) in PHP 8.2 for each <e>, in order.
+    const loaded = loadSimpleXml(
+      new TextEncoder().encode('<r><e>a</e><e/><e>0</e><e> </e><e><![CDATA[0]]></e><e>&#48;</e><e><!--c-->0</e><e>&amp;</e><e><?p?></e><e a="1"/></r>'),
+    );
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
     const elements = childrenNamed(loaded.document.root, 'e');
-    expect(elements.map((e) => e.text)).toEqual(['a', '', '0', ' ', '0']);
-    expect(elements.map((e) => e.emptyLikePhp)).toEqual([false, true, true, false, false]);
+    expect(elements.map((e) => e.text)).toEqual(['a', '', '0', ' ', '0', '0', '0', '&', '', '']);
+    expect(elements.map((e) => e.emptyLikePhp)).toEqual([false, true, true, false, false, true, false, false, false, true]);
   });
 
   it('reports the BOM, the declaration and the encoding it decoded with', () => {

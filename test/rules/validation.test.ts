@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigFileError } from '../../src/config/file-errors.js';
-import { loadRulesFile, parseRules } from '../../src/rules/index.js';
+import { ConfigFileError, formatIssue } from '../../src/config/file-errors.js';
+import { checkRuleReferences, loadRulesFile, parseRules } from '../../src/rules/index.js';
 
 /** The error lines an operator would read, `file:line:column field: message`. */
 function errorsOf(text: string): string[] {
@@ -290,5 +290,26 @@ describe('loadRulesFile', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('checkRuleReferences', () => {
+  it('names connector and realm ids the config file does not define, where they are written', () => {
+    const rules = parseRules(
+      `rules:
+  - name: a
+    when: { connector: [corp, crop], realm: [main] }
+    deny: no
+  - name: b
+    when: { realm: [mian] }
+    deny: no
+`,
+      'rules.yaml',
+    );
+    expect(checkRuleReferences(rules, { connectors: ['breakglass', 'corp'], realms: ['main'] }).map(formatIssue)).toEqual([
+      'rules.yaml:3:31 rules[0].when.connector[1]: unknown connector "crop" (the config file defines: breakglass, corp)',
+      'rules.yaml:6:21 rules[1].when.realm[0]: unknown realm "mian" (the config file defines: main)',
+    ]);
+    expect(checkRuleReferences(rules, { connectors: ['corp', 'crop'], realms: ['main', 'mian'] })).toEqual([]);
   });
 });

@@ -1,21 +1,24 @@
 import type { TestProject } from 'vitest/node';
+import { selectServers } from './server-selection.js';
 import { startKeycloak } from './servers/keycloak.js';
 import { startRedis } from './servers/redis.js';
 import { startSlapd } from './servers/slapd.js';
 import { SERVER_NAMES, type ServerInfos, type ServerName, type TestServers } from './test-servers.js';
 
 /**
- * Starts the real servers the integration and e2e suites use, once per `vitest run`, in parallel, on free
- * loopback ports, and stops them when the run ends. Tests read their coordinates with
- * `serverInfo` / `requireServer` / `describeWithServer` from test/support/require-server.ts.
+ * Starts the real servers the integration and e2e suites use (redis-server, slapd, Keycloak), once per
+ * `vitest run`, in parallel, on free 127.0.0.1 ports, and stops them when the run ends. Tests reach them
+ * with `serverInfo` / `requireServer` / `describeWithServer` from test/support/require-server.ts.
  *
- *   LSB_TEST_SERVERS   which servers to start: unset or `all` = redis,slapd,keycloak; `none`; or a
- *                      comma list such as `redis,slapd` (skips Keycloak's 30-90 s start for quick runs).
- *   CI=true            every selected server must start, or the run fails; a test needing a server that
- *                      was not selected fails too. Without CI a server that cannot start is skipped, loudly.
+ *   LSB_TEST_SERVERS        `all`, `none`, or a comma list (`redis,slapd`). Unset: all for a full run; for
+ *                           `npx vitest run <files>`, only those the selected files ask for (see
+ *                           server-selection.ts), so a unit-test run does not wait 30-90 s for Keycloak.
+ *   CI=true                 every selected server must start or the run fails, and a test that needs a
+ *                           server that is not running fails instead of skipping. Without CI, a server
+ *                           that cannot start is skipped with a loud banner, and so are its tests.
  *   LSB_KEEP_SERVER_DIRS=1  keep each server's temp dir (config, data, log) after the run.
  *
- * Install the servers with scripts/install-test-deps.sh.
+ * scripts/install-test-deps.sh installs the servers.
  */
 
 type Starters = { [K in ServerName]: () => Promise<{ info: ServerInfos[K]; stop(): Promise<void> }> };
@@ -26,18 +29,6 @@ const starters: Starters = {
   keycloak: () => startKeycloak(),
 };
 
-function selectedServers(setting: string | undefined): ServerName[] {
-  const value = (setting ?? 'all').trim().toLowerCase();
-  if (value === '' || value === 'all') return [...SERVER_NAMES];
-  if (value === 'none') return [];
-  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  const unknown = names.filter((name) => !(SERVER_NAMES as readonly string[]).includes(name));
-  if (unknown.length > 0) {
-    throw new Error(`LSB_TEST_SERVERS: unknown server(s) ${unknown.join(', ')}; use all, none or a list of ${SERVER_NAMES.join(', ')}`);
-  }
-  return names as ServerName[];
-}
-
 function loud(lines: string[]): void {
   const bar = '!'.repeat(78);
   console.warn(['', bar, ...lines.map((line) => `!! ${line}`), bar, ''].join('\n'));
@@ -45,17 +36,20 @@ function loud(lines: string[]): void {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const strict = process.env.CI === 'true';
-  const selected = selectedServers(process.env.LSB_TEST_SERVERS);
-  const servers: TestServers = { running: {}, unavailable: {}, strict };
-  for (const name of SERVER_NAMES) {
-    if (!selected.includes(name)) servers.unavailable[name] = `not selected (LSB_TEST_SERVERS=${process.env.LSB_TEST_SERVERS ?? ''})`;
-  }
+  // vitest keeps the CLI file filters on an internal field; without it every server starts, which is safe.
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  const { selected, notSelected } = await selectServers({
+    setting: process.env.LSB_TEST_SERVERS,
+    filters,
+    selectedTestFiles: async () => (await project.globTestFiles(filters)).testFiles,
+  });
+  const servers: TestServers = { running: {}, unavailable: { ...notSelected }, strict };
 
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(stops.map((stop) => stop()));
   };
-  const failures: string[] = [];
+  const failures: { name: ServerName; reason: string }[] = [];
   await Promise.all(
     selected.map(async (name) => {
       const startedAt = Date.now();
@@ -67,7 +61,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         servers.unavailable[name] = `failed to start: ${reason.split('\n')[0]}`;
-        failures.push(`${name}: ${reason}`);
+        failures.push({ name, reason });
       }
     }),
   );
@@ -75,16 +69,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (failures.length > 0) {
     if (strict) {
       await stopAll();
-      throw new Error(`CI=true and real test servers failed to start:\n${failures.join('\n')}`);
+      throw new Error(`CI=true and real test servers failed to start:\n${failures.map((f) => f.reason).join('\n\n')}`);
     }
     loud([
-      `SKIPPING tests that need: ${failures.map((f) => f.slice(0, f.indexOf(':'))).join(', ')}`,
-      ...failures.map((f) => f.split('\n')[0] ?? f),
-      'Install them with: sudo bash scripts/install-test-deps.sh (CI=true makes this a failure).',
+      `SKIPPING every test that needs: ${failures.map((f) => f.name).join(', ')}`,
+      ...failures.map((f) => f.reason.split('\n')[0] ?? f.name),
+      'Install with: sudo bash scripts/install-test-deps.sh   (with CI=true this is a failure)',
     ]);
   }
-  const notSelected = SERVER_NAMES.filter((name) => !selected.includes(name));
-  if (notSelected.length > 0) loud([`LSB_TEST_SERVERS: not starting ${notSelected.join(', ')}; tests that need them skip.`]);
+  const skipped = SERVER_NAMES.filter((name) => notSelected[name] !== undefined);
+  if (skipped.length > 0) loud(skipped.map((name) => `not starting ${name}: ${notSelected[name]}`));
 
   project.provide('lsbServers', servers);
   return stopAll;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupsConfigSchema } from '../../groups/groups-config.js';
 
 /** A claim path: `email`, `realm_access.roles`, or a claim name that itself contains dots, in quotes. */
 const claimPath = z.string().min(1);
@@ -55,6 +56,8 @@ export const oidcConnectorSchema = z
     /** Also call the userinfo endpoint and merge its claims. */
     userinfo: z.boolean().default(false),
     claims: claimMappingSchema.default(claimMappingSchema.parse({})),
+    /** Where groups come from beyond the claims in `claims.groups`: Microsoft Graph (Entra overage), the Okta API. */
+    groups: groupsConfigSchema.default({ source: 'token' }),
     timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
     /** Allows http:// issuers. For tests on loopback only; never in production. */
     allowInsecureHttp: z.boolean().default(false),
@@ -74,7 +77,46 @@ export const oidcConnectorSchema = z
     if (value.issuer.startsWith('http:') && !value.allowInsecureHttp) {
       ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'issuer must be https:// (allowInsecureHttp is for loopback tests only)' });
     }
+    checkGroupSources(value, ctx);
   });
+
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'phone', 'address', 'offline_access']);
+const GRAPH_GROUP_READ = /(^|\/)(GroupMember|Group|Directory)\.Read(Write)?\.All$/;
+
+type OidcConfigDraft = { scopes: string[]; allowInsecureHttp: boolean; groups: z.output<typeof groupsConfigSchema> };
+
+function checkGroupSources(value: OidcConfigDraft, ctx: z.RefinementCtx): void {
+  const groups = value.groups;
+  if (groups.source === 'graph') {
+    const graphOrigin = new URL(groups.graph.baseUrl).origin;
+    // Graph is called with the login's own access token, so that token must be for Graph: every non-OpenID
+    // scope must be a Graph permission (a token is for one resource only).
+    const resourceScopes = value.scopes.filter((s) => !OIDC_SCOPES.has(s));
+    const notGraph = resourceScopes.filter((s) => s.includes('://') && !s.startsWith(`${graphOrigin}/`));
+    if (resourceScopes.length === 0 || notGraph.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scopes'],
+        message:
+          `groups.source graph calls Graph with the login's access token: add a Graph scope such as ${graphOrigin}/User.Read` +
+          (notGraph.length > 0 ? ` and remove scopes of other resources (${notGraph.join(', ')})` : ''),
+      });
+    }
+    if (groups.graph.groupNames === 'displayName' && !value.scopes.some((s) => GRAPH_GROUP_READ.test(s))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scopes'],
+        message: `groups.graph.groupNames displayName needs a scope that may read groups: add ${graphOrigin}/GroupMember.Read.All (Graph leaves names out otherwise)`,
+      });
+    }
+    if (groups.graph.baseUrl.startsWith('http:') && !value.allowInsecureHttp) {
+      ctx.addIssue({ code: 'custom', path: ['groups', 'graph', 'baseUrl'], message: 'must be https:// (allowInsecureHttp is for loopback tests only)' });
+    }
+  }
+  if (groups.source === 'okta' && groups.okta.orgUrl?.startsWith('http:') && !value.allowInsecureHttp) {
+    ctx.addIssue({ code: 'custom', path: ['groups', 'okta', 'orgUrl'], message: 'must be https:// (allowInsecureHttp is for loopback tests only)' });
+  }
+}
 
 export type OidcConnectorConfig = z.output<typeof oidcConnectorSchema>;
 export type ClaimMapping = z.output<typeof claimMappingSchema>;

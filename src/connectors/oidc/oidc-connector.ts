@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { importPKCS8 } from 'jose';
 import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../connector.js';
-import type { GroupResolver } from '../../groups/group-resolver.js';
+import { createGroupResolver, type GroupCacheOptions, type GroupResolver } from '../../groups/index.js';
 import { identityFromClaims } from './claims.js';
 import { classifyTokenError } from './error-mapping.js';
 import type { OidcConnectorConfig } from './oidc-config.js';
@@ -20,8 +20,10 @@ export class OidcConnectorError extends Error {
 }
 
 export interface OidcConnectorDeps {
-  /** Completes the token's groups (Graph overage, Okta API, …); default: the token's claims only. */
+  /** Replaces the resolver the config's `groups` section describes (tests, custom sources). */
   groupResolver?: GroupResolver;
+  /** The bridge's shared group cache, used by API-backed sources (Graph, Okta). */
+  groupCache?: GroupCacheOptions;
 }
 
 /**
@@ -31,6 +33,14 @@ export interface OidcConnectorDeps {
  */
 export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConnectorDeps = {}): PasswordConnector {
   const upstream = createUpstreamFetch({ connectTimeoutMs: Math.min(config.timeoutMs, 5_000) });
+  const groupResolver =
+    deps.groupResolver ??
+    createGroupResolver(config.groups, {
+      connectorId: config.id,
+      issuer: config.issuer,
+      allowInsecureHttp: config.allowInsecureHttp,
+      ...(deps.groupCache ? { cache: deps.groupCache } : {}),
+    });
   let configuration: Promise<client.Configuration> | undefined;
 
   // Discovery runs once; a failure is not remembered, so the next login retries it.
@@ -90,16 +100,14 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
         if (!identity) {
           return misconfigured('ERR_OIDC_NO_SUBJECT', `${config.id}: claim "${config.claims.subject}" is missing from the ID token`);
         }
-        if (deps.groupResolver) {
-          try {
-            identity.groups = await deps.groupResolver.resolve(
-              { realmId: attempt.realmId, identity, accessToken: tokens.access_token },
-              signal,
-            );
-          } catch (err) {
-            // Logging in with no groups could land a person in the wrong Kayako group: refuse instead.
-            return { kind: 'unavailable', cause: new OidcConnectorError('ERR_GROUPS_UNAVAILABLE', `${config.id}: group lookup failed: ${errorText(err)}`, { cause: err }) };
-          }
+        try {
+          identity.groups = await groupResolver.resolve(
+            { realmId: attempt.realmId, identity, accessToken: tokens.access_token },
+            signal,
+          );
+        } catch (err) {
+          // Logging in with no groups could land a person in the wrong Kayako group: refuse instead.
+          return { kind: 'unavailable', cause: new OidcConnectorError('ERR_GROUPS_UNAVAILABLE', `${config.id}: group lookup failed: ${errorText(err)}`, { cause: err }) };
         }
         return { kind: 'ok', identity };
       });

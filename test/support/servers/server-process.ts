@@ -77,7 +77,13 @@ export function spawnServer(options: SpawnServerOptions): ServerProcess {
     async stop(graceMs = 10_000) {
       if (hasExited()) return exit;
       child.kill('SIGTERM');
-      const stopped = await Promise.race([exit.then(() => true), sleep(graceMs).then(() => false)]);
+      // The grace timer is cancelled once the process exits, or it would hold the test run open.
+      const grace = new AbortController();
+      const stopped = await Promise.race([
+        exit.then(() => true),
+        sleep(graceMs, false, { signal: grace.signal }).catch(() => false),
+      ]);
+      grace.abort();
       if (!stopped) {
         child.kill('SIGKILL');
         await exit;
