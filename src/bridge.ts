@@ -4,6 +4,7 @@ import type { KeyValueCache } from './cache/cache.js';
 import { createCache } from './cache/index.js';
 import type { PasswordConnector } from './connectors/connector.js';
 import { createConnector } from './connectors/registry.js';
+import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
 import { createCallerGuard } from './http/caller-guard.js';
 import { createLoginShareApp, type GuardedRealm } from './http/loginshare-app.js';
@@ -42,6 +43,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   const audit = options.audit ?? createAuditLogger(config.log.audit, config.log.level, log);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
 
+  let sharedCacheFailure: Error | undefined;
   const cache = createCache(
     {
       ...(config.cache.redis ? { redis: config.cache.redis } : {}),
@@ -49,14 +51,34 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     },
     {
       onDegraded(err) {
+        sharedCacheFailure = err;
         metrics.cacheDegraded.inc({ store: 'redis' });
         log.warn({ err: { message: err.message } }, 'shared cache unavailable: using this replica\'s memory (logins continue)');
+      },
+      onRecovered() {
+        sharedCacheFailure = undefined;
+        log.info('shared cache answers again');
       },
     },
   );
 
   const connectors = new Map<string, PasswordConnector>();
-  for (const section of config.connectors) connectors.set(section.id, createConnector(section, {}));
+  const breakerStates = { closed: 0, half_open: 1, open: 2 } as const;
+  for (const section of config.connectors) {
+    const connector = createConnector(section, {});
+    metrics.circuitState.set({ connector: connector.id }, 0);
+    connectors.set(
+      section.id,
+      withCircuitBreaker(connector, {
+        failureThreshold: config.security.circuitBreaker.failureThreshold,
+        openMs: config.security.circuitBreaker.openSeconds * 1000,
+        onStateChange(connectorId, state) {
+          metrics.circuitState.set({ connector: connectorId }, breakerStates[state]);
+          log.warn({ connector: connectorId, state }, state === 'open' ? 'IdP unreachable: circuit open, failing fast' : `circuit ${state}`);
+        },
+      }),
+    );
+  }
 
   // A rule naming a connector or realm the config does not define would silently never match.
   const known = { connectors: config.connectors.map((c) => c.id), realms: config.realms.map((r) => r.id) };
@@ -118,13 +140,24 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     },
   });
 
+  const strict = config.ops.strictReadiness;
   const readiness: ReadinessCheck[] = [
-    { name: 'rules', check: async () => void [...watchers.values()].map((w) => w.current()) },
+    { name: 'rules', critical: true, check: async () => void [...watchers.values()].map((w) => w.current()) },
     ...[...connectors.values()]
       .filter((c) => c.prepare)
-      .map((c) => ({ name: `connector:${c.id}`, check: () => c.prepare!(AbortSignal.timeout(5_000)) })),
+      .map((c) => ({ name: `connector:${c.id}`, critical: strict, check: () => c.prepare!(AbortSignal.timeout(5_000)) })),
   ];
-  if (config.cache.redis) readiness.push({ name: 'redis', check: () => cache.ping() });
+  if (config.cache.redis) {
+    readiness.push({
+      name: 'redis',
+      critical: strict,
+      // A read goes through the fail-open cache, which retries Redis and so notices when it is back.
+      check: async () => {
+        await cache.get('readiness-probe');
+        if (sharedCacheFailure) throw new Error(`Redis unavailable (${sharedCacheFailure.message}); using memory`);
+      },
+    });
+  }
   const opsApp = createOpsApp({ registry: metrics.registry, readiness });
 
   const servers: ServerType[] = [];

@@ -58,9 +58,15 @@ export const configSchema = z
       .strict()
       .default({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 16_384, loginTimeoutMs: 20_000, trustedProxies: [] }),
     ops: z
-      .object({ host: z.string().default('0.0.0.0'), port: port.default(9090), enabled: z.boolean().default(true) })
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: port.default(9090),
+        enabled: z.boolean().default(true),
+        /** true: an IdP whose discovery fails or an unreachable Redis makes /readyz 503 instead of "degraded". */
+        strictReadiness: z.boolean().default(false),
+      })
       .strict()
-      .default({ host: '0.0.0.0', port: 9090, enabled: true }),
+      .default({ host: '0.0.0.0', port: 9090, enabled: true, strictReadiness: false }),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -119,11 +125,20 @@ export const configSchema = z
           })
           .strict()
           .default({ perIpPerMinute: 60, perUsernamePerMinute: 20 }),
+        /** After this many consecutive outages of one IdP, fail fast for openSeconds instead of waiting on it. */
+        circuitBreaker: z
+          .object({
+            failureThreshold: z.number().int().min(1).default(5),
+            openSeconds: z.number().int().min(1).default(30),
+          })
+          .strict()
+          .default({ failureThreshold: 5, openSeconds: 30 }),
       })
       .strict()
       .default({
         lockout: { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 },
         rateLimit: { perIpPerMinute: 60, perUsernamePerMinute: 20 },
+        circuitBreaker: { failureThreshold: 5, openSeconds: 30 },
       }),
     connectors: z
       .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _'), type: z.string() }).passthrough())

@@ -49,15 +49,21 @@ export function createOktaApiAuth(config: OktaApiAuthConfig, options: OktaApiAut
 
   async function requestToken(): Promise<string> {
     const base = options.orgUrl.replace(/\/+$/, '');
-    const auth = oauth.privateKey
-      ? client.PrivateKeyJwt(
-          oauth.privateKeyId
-            ? { key: await importPKCS8(oauth.privateKey, 'RS256'), kid: oauth.privateKeyId }
-            : await importPKCS8(oauth.privateKey, 'RS256'),
-        )
-      : client.ClientSecretBasic(oauth.clientSecret);
     // The org authorization server (not a custom one) issues tokens for Okta's own APIs.
-    const server: client.ServerMetadata = { issuer: base, token_endpoint: `${base}/oauth2/v1/token` };
+    const tokenEndpoint = `${base}/oauth2/v1/token`;
+    let auth: client.ClientAuth;
+    if (oauth.privateKey) {
+      const key = await importPKCS8(oauth.privateKey, 'RS256');
+      // Okta wants the token endpoint's URL as the assertion's audience (openid-client puts the issuer there).
+      auth = client.PrivateKeyJwt(oauth.privateKeyId ? { key, kid: oauth.privateKeyId } : key, {
+        [client.modifyAssertion]: (_header, payload) => {
+          payload['aud'] = tokenEndpoint;
+        },
+      });
+    } else {
+      auth = client.ClientSecretBasic(oauth.clientSecret);
+    }
+    const server: client.ServerMetadata = { issuer: base, token_endpoint: tokenEndpoint };
     const configuration = new client.Configuration(server, oauth.clientId, {}, auth);
     configuration.timeout = Math.ceil(options.timeoutMs / 1000);
     if (options.allowInsecureHttp) client.allowInsecureRequests(configuration);

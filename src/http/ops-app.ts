@@ -3,6 +3,12 @@ import type { Registry } from 'prom-client';
 
 export interface ReadinessCheck {
   name: string;
+  /**
+   * A failing critical check takes the replica out of the load balancer (503). A non-critical one only marks
+   * it `degraded` (200): an IdP or Redis outage hits every replica at once, and pulling them all would turn
+   * a partial outage (break-glass accounts still work, caches fall back to memory) into a total one.
+   */
+  critical: boolean;
   /** Resolves when ready; rejects with the reason otherwise. */
   check(): Promise<void>;
 }
@@ -20,17 +26,18 @@ export function createOpsApp(deps: { registry: Registry; readiness: readonly Rea
 
   app.get('/readyz', async (c) => {
     const results = await Promise.all(
-      deps.readiness.map(async ({ name, check }) => {
+      deps.readiness.map(async ({ name, check, critical }) => {
         try {
           await withTimeout(check(), timeoutMs);
-          return { name, ok: true as const };
+          return { name, critical, ok: true as const };
         } catch (err) {
-          return { name, ok: false as const, error: err instanceof Error ? err.message : String(err) };
+          return { name, critical, ok: false as const, error: err instanceof Error ? err.message : String(err) };
         }
       }),
     );
-    const ready = results.every((r) => r.ok);
-    return c.json({ status: ready ? 'ready' : 'not ready', checks: results }, ready ? 200 : 503);
+    const ready = results.every((r) => r.ok || !r.critical);
+    const status = !ready ? 'not ready' : results.every((r) => r.ok) ? 'ready' : 'degraded';
+    return c.json({ status, checks: results }, ready ? 200 : 503);
   });
 
   app.get('/metrics', async (c) => c.body(await deps.registry.metrics(), 200, { 'content-type': deps.registry.contentType }));

@@ -16,6 +16,7 @@ export interface BridgeMetrics {
   callerRefused: Counter<'realm' | 'reason'>;
   rulesReloads: Counter<'realm' | 'result'>;
   rulesVersion: Gauge<'realm' | 'version'>;
+  circuitState: Gauge<'connector'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BridgeMetrics {
@@ -78,6 +79,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Bridg
       name: 'loginshare_rules_reloads_total',
       help: 'Rules file reloads by result (ok, failed)',
       labelNames: ['realm', 'result'],
+      registers,
+    }),
+    circuitState: new Gauge({
+      name: 'loginshare_circuit_state',
+      help: 'Circuit breaker per connector: 0 closed (normal), 1 half-open (trying), 2 open (failing fast)',
+      labelNames: ['connector'],
       registers,
     }),
     rulesVersion: new Gauge({

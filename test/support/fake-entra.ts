@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
-import { close, listen, readBody, send } from './fake-http.js';
+import { clientCredentials, close, listen, readBody, send } from './fake-http.js';
 
 /**
  * A Microsoft Entra ID tenant and Microsoft Graph on loopback, speaking the documented wire formats, for the
@@ -73,8 +73,11 @@ export interface FakeEntra {
   objectId(upn: string): string;
   counters(): { tokenRequests: number; graphRequests: number; graphLookups: number };
   resetCounters(): void;
-  /** The next `times` Graph requests answer this status and Graph error body [grapherr]. */
-  failGraph(status: number, code: string, times?: number): void;
+  /**
+   * Graph requests answer this status and Graph error body [grapherr]: `times` of them (default 1), after
+   * letting `afterRequests` more succeed (default 0) — e.g. 1 to fail on the second page.
+   */
+  failGraph(status: number, code: string, options?: { times?: number; afterRequests?: number }): void;
   stop(): Promise<void>;
 }
 
@@ -102,7 +105,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
   let tokenRequests = 0;
   let graphRequests = 0;
   let graphLookups = 0;
-  let graphFailure: { status: number; code: string; times: number } | undefined;
+  let graphFailure: { status: number; code: string; times: number; afterRequests: number } | undefined;
 
   const login = createServer((req, res) => void handleLogin(req, res).catch((err: unknown) => send(res, 500, { error: String(err) })));
   const graph = createServer((req, res) => void handleGraph(req, res).catch((err: unknown) => send(res, 500, { error: String(err) })));
@@ -244,7 +247,9 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
   async function handleGraph(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', graphOrigin);
     graphRequests++;
-    if (graphFailure && graphFailure.times > 0) {
+    if (graphFailure && graphFailure.afterRequests > 0) {
+      graphFailure.afterRequests--;
+    } else if (graphFailure && graphFailure.times > 0) {
       graphFailure.times--;
       return graphError(res, graphFailure.status, graphFailure.code, 'Injected failure.');
     }
@@ -321,8 +326,8 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
       graphRequests = 0;
       graphLookups = 0;
     },
-    failGraph(status, code, times = 1) {
-      graphFailure = { status, code, times };
+    failGraph(status, code, options = {}) {
+      graphFailure = { status, code, times: options.times ?? 1, afterRequests: options.afterRequests ?? 0 };
     },
     async stop() {
       await Promise.all([close(login), close(graph)]);
@@ -345,15 +350,4 @@ function aadError(res: ServerResponse, status: number, error: string, code: numb
     error_uri: `https://login.microsoftonline.com/error?code=${code}`,
     ...(suberror ? { suberror } : {}),
   });
-}
-
-function clientCredentials(req: IncomingMessage, form: URLSearchParams): { id: string | null; secret: string | null } {
-  const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (basic) {
-    const decoded = Buffer.from(basic, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const decode = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '));
-    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
-  }
-  return { id: form.get('client_id'), secret: form.get('client_secret') };
 }

@@ -33,3 +33,15 @@ export function close(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** RFC 6749 §2.3.1: client id and secret from HTTP Basic (form-encoded) or from the form body. */
+export function clientCredentials(req: IncomingMessage, form: URLSearchParams): { id: string | null; secret: string | null } {
+  const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const decode = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '));
+    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  }
+  return { id: form.get('client_id'), secret: form.get('client_secret') };
+}
