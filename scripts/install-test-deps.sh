@@ -143,27 +143,27 @@ ensure_keycloak() {
 # reads the cache, so parallel test runs cannot race on it. The build options must match the harness's
 # (test/support/servers/keycloak.ts): `start-dev --db=dev-mem`.
 warm_keycloak_build() {
-  local marker="$KEYCLOAK_HOME/.lsb-dev-build" log pid i
+  local marker="$KEYCLOAK_HOME/.lsb-dev-build" build_log pid i
   [ -f "$marker" ] && return
-  log=$(mktemp)
+  build_log=$(mktemp)
   log "pre-building Keycloak for start-dev (one-time, ~20-40 s)"
   JAVA_HOME="$(cat "$JAVA_HOME_FILE")" "$KEYCLOAK_HOME/bin/kc.sh" start-dev --db=dev-mem \
-    --http-host=127.0.0.1 --http-port=0 </dev/null >"$log" 2>&1 &
+    --http-host=127.0.0.1 --http-port=0 </dev/null >"$build_log" 2>&1 &
   pid=$!
   # The build is done once the relaunched server announces development mode; it is not needed beyond that.
   for i in $(seq 1 300); do
-    grep -q 'Running the server in development mode' "$log" && break
+    grep -q 'Running the server in development mode' "$build_log" && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 1
   done
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  if ! grep -q 'Running the server in development mode' "$log"; then
-    tail -n 30 "$log" >&2
-    rm -f "$log"
+  if ! grep -q 'Running the server in development mode' "$build_log"; then
+    tail -n 30 "$build_log" >&2
+    rm -f "$build_log"
     die "Keycloak pre-build failed (log above)"
   fi
-  rm -f "$log"
+  rm -f "$build_log"
   touch "$marker"
   log "Keycloak pre-built after ${i}s"
 }

@@ -4,6 +4,7 @@ import type { KeyValueCache } from './cache/cache.js';
 import { createCache } from './cache/index.js';
 import type { PasswordConnector } from './connectors/connector.js';
 import { createConnector } from './connectors/registry.js';
+import type { GroupCacheOptions } from './groups/cached-group-resolver.js';
 import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
 import { createCallerGuard } from './http/caller-guard.js';
@@ -64,8 +65,14 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
 
   const connectors = new Map<string, PasswordConnector>();
   const breakerStates = { closed: 0, half_open: 1, open: 2 } as const;
+  // Group lookups that call a directory API (Graph, Okta) share the cache; hits and misses become metrics.
+  const groupCache: GroupCacheOptions = {
+    cache,
+    ttlSeconds: config.cache.groupsTtlSeconds,
+    onResult: (result) => metrics.groupCache.inc({ result }),
+  };
   for (const section of config.connectors) {
-    const connector = createConnector(section, {});
+    const connector = createConnector(section, { groupCache });
     metrics.circuitState.set({ connector: connector.id }, 0);
     connectors.set(
       section.id,

@@ -15,6 +15,18 @@ export interface CircuitBreakerOptions {
   now?: () => number;
 }
 
+/**
+ * A failed group lookup (Graph, Okta API) is reported as `unavailable` too, but the IdP itself answered:
+ * opening the breaker would refuse every user because a few have too many groups for the token.
+ */
+const NOT_AN_IDP_OUTAGE = new Set(['ERR_GROUPS_UNAVAILABLE']);
+
+function isIdpOutage(outcome: LoginOutcome): boolean {
+  if (outcome.kind !== 'unavailable') return false;
+  const code = (outcome.cause as { code?: unknown }).code;
+  return !(typeof code === 'string' && NOT_AN_IDP_OUTAGE.has(code));
+}
+
 export class CircuitOpenError extends Error {
   readonly code = 'ERR_CIRCUIT_OPEN';
 }
@@ -33,7 +45,7 @@ export function withCircuitBreaker(connector: PasswordConnector, options: Circui
   };
 
   const record = (outcome: LoginOutcome) => {
-    if (outcome.kind === 'unavailable') {
+    if (isIdpOutage(outcome)) {
       failures += 1;
       if (state === 'half_open' || failures >= options.failureThreshold) {
         openedAt = now();

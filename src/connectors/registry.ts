@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PasswordConnector } from './connector.js';
+import type { GroupCacheOptions } from '../groups/cached-group-resolver.js';
 import type { GroupResolver } from '../groups/group-resolver.js';
 import { createLocalConnector, localConnectorSchema } from './local/local-connector.js';
 import { createOidcConnector } from './oidc/oidc-connector.js';
@@ -7,7 +8,10 @@ import { oidcConnectorSchema } from './oidc/oidc-config.js';
 
 /** What a connector factory may be given besides its own config section. */
 export interface ConnectorDeps {
+  /** Replaces the group resolver a connector's config describes (tests, custom sources). */
   groupResolver?: GroupResolver;
+  /** The bridge's shared cache for group lookups that go to a directory API (Graph, Okta). */
+  groupCache?: GroupCacheOptions;
 }
 
 interface ConnectorType<S extends z.ZodType> {

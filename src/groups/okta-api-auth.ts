@@ -53,7 +53,12 @@ export function createOktaApiAuth(config: OktaApiAuthConfig, options: OktaApiAut
     const tokenEndpoint = `${base}/oauth2/v1/token`;
     let auth: client.ClientAuth;
     if (oauth.privateKey) {
-      const key = await importPKCS8(oauth.privateKey, 'RS256');
+      let key: Awaited<ReturnType<typeof importPKCS8>>;
+      try {
+        key = await importPKCS8(oauth.privateKey, 'RS256');
+      } catch (err) {
+        throw new GroupLookupError('ERR_OKTA_PRIVATE_KEY', `groups.okta.auth.privateKey is not a PKCS#8 PEM RSA key: ${(err as Error).message}`, { cause: err });
+      }
       // Okta wants the token endpoint's URL as the assertion's audience (openid-client puts the issuer there).
       auth = client.PrivateKeyJwt(oauth.privateKeyId ? { key, kid: oauth.privateKeyId } : key, {
         [client.modifyAssertion]: (_header, payload) => {

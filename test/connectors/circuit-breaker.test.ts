@@ -59,6 +59,17 @@ describe('circuit breaker', () => {
     expect(idp.calls()).toBe(3);
   });
 
+  it('failed group lookups (Graph down for overage users) do not open it for everyone', async () => {
+    const groupsDown: PasswordConnector = {
+      id: 'idp',
+      type: 'test',
+      login: async () => ({ kind: 'unavailable', cause: Object.assign(new Error('graph down'), { code: 'ERR_GROUPS_UNAVAILABLE' }) }),
+    };
+    const breaker = withCircuitBreaker(groupsDown, { failureThreshold: 2, openMs: 1_000 });
+    for (let i = 0; i < 5; i++) await breaker.login(attempt, signal);
+    expect(breaker.state()).toBe('closed');
+  });
+
   it('wrong passwords and misconfigurations never open it', async () => {
     const idp = scripted(['invalid_credentials', 'misconfigured', 'invalid_credentials', 'misconfigured', 'misconfigured']);
     const breaker = withCircuitBreaker(idp.connector, { failureThreshold: 2, openMs: 1_000 });

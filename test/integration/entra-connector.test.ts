@@ -7,6 +7,8 @@ import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../../src/co
 import { oidcConnectorSchema, type OidcConnectorConfig } from '../../src/connectors/oidc/oidc-config.js';
 import { createOidcConnector } from '../../src/connectors/oidc/oidc-connector.js';
 import { groupCacheKey, type GroupCacheOptions } from '../../src/groups/index.js';
+import { readLoginShareAnswer } from '../../src/probe/kayako-judge.js';
+import { startTestBridge } from '../support/bridge-harness.js';
 import { startFakeEntra, type FakeEntra, type FakeEntraUser } from '../support/fake-entra.js';
 import { presetConnector } from '../support/presets.js';
 import { describeWithServer } from '../support/require-server.js';
@@ -271,6 +273,51 @@ describe('Entra ID: AADSTS answers', () => {
       expect((await withoutSecret.login(attempt('adele@contoso.example'), signal())).kind).toBe('ok');
     } finally {
       await publicTenant.stop();
+    }
+  });
+});
+
+describe('Entra ID through the whole bridge', () => {
+  it('answers Kayako with the profile a 250-group user’s Graph groups select, cached, counted in metrics', async () => {
+    const preset = entraConfig();
+    const adminsGroup = entra.groupId('Project-250');
+    const t = await startTestBridge({
+      env: { ENTRA_CLIENT_SECRET: entra.clientSecret!, KAYAKO_SECRET: 'kayako-caller-secret-entra' },
+      config: `
+cache: { groupsTtlSeconds: 120 }
+connectors:
+  - ${JSON.stringify({ ...preset, clientSecret: '${ENTRA_CLIENT_SECRET}' })}
+realms:
+  - id: main
+    secret: \${KAYAKO_SECRET}
+    rules: rules.yaml
+    connectors: [{ use: entra }]
+`,
+      rules: `
+defaults:
+  user: { usergroup: Registered }
+rules:
+  - name: project-250
+    audience: user
+    when: { groups: { any: ["${adminsGroup}"] } }
+    set: { usergroup: Project Leads }
+`,
+    });
+    try {
+      entra.resetCounters();
+      const login = () => t.post('/loginshare/main/user?key=kayako-caller-secret-entra', { username: 'megan@contoso.example', password: 'Megan-pw-1', ipaddress: '203.0.113.9' });
+      for (let i = 0; i < 2; i++) {
+        expect(readLoginShareAnswer(await login(), 'user')).toMatchObject({ accepted: true, user: { usergroup: 'Project Leads', emails: ['megan@contoso.example'] } });
+      }
+      expect(entra.counters()).toMatchObject({ tokenRequests: 2, graphLookups: 1 });
+      const metrics = await (await fetch(`${t.opsUrl}/metrics`)).text();
+      expect(metrics).toMatch(/loginshare_group_cache_total\{result="miss"\} 1\b/);
+      expect(metrics).toMatch(/loginshare_group_cache_total\{result="hit"\} 1\b/);
+      // Neither the password nor any token reaches a log line.
+      expect(t.rawLog()).not.toContain('Megan-pw-1');
+      expect(t.rawLog()).not.toMatch(/eyJ[\w-]{10,}\./);
+    } finally {
+      await t.stop();
     }
   });
 });

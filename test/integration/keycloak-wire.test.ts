@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { expect, it } from 'vitest';
 import { KEYCLOAK_BRUTE_FORCE, KEYCLOAK_CLIENTS, KEYCLOAK_USERS, type KeycloakFixtureClient } from '../support/keycloak-fixture.js';
+import { keycloakAdmin } from '../support/keycloak-admin.js';
 import { describeWithServer } from '../support/require-server.js';
 
 /**
@@ -114,19 +115,25 @@ describeWithServer('keycloak', 'Keycloak password grant on the wire', (keycloak)
 
   it(`locks a user after ${KEYCLOAK_BRUTE_FORCE.maxFailures} failures: then the right password gets the wrong-password answer`, async () => {
     const lucy = KEYCLOAK_USERS.lockedLucy;
-    // Control: her password works (and a success resets any earlier failure count).
+    const admin = await keycloakAdmin(keycloak);
+    const lucyId = await admin.userId(lucy.username);
+    // Keycloak counts failures (and resets them on success) in the background after answering, so each
+    // step waits for its bookkeeping before the next, or the test would race it.
+    expect((await passwordGrant(lucy.username, 'wrong-0')).status).toBe(401);
+    await admin.waitForBruteForce(lucyId, (s) => s.numFailures === 1);
+    // Control: her password works, and a success resets the count.
     expect((await passwordGrant(lucy.username, lucy.password)).status).toBe(200);
-    for (let attempt = 0; attempt < KEYCLOAK_BRUTE_FORCE.maxFailures; attempt++) {
-      expect((await passwordGrant(lucy.username, `wrong-${attempt}`)).status).toBe(401);
+    await admin.waitForBruteForce(lucyId, (s) => s.numFailures === 0);
+    for (let failure = 1; failure <= KEYCLOAK_BRUTE_FORCE.maxFailures; failure++) {
+      expect((await passwordGrant(lucy.username, `wrong-${failure}`)).status).toBe(401);
+      await admin.waitForBruteForce(lucyId, (s) => s.numFailures === failure);
     }
+    expect(await admin.bruteForceStatus(lucyId)).toMatchObject({ disabled: true });
     // Deliberately indistinguishable from a wrong password: the connector cannot report "locked" from this.
     expect(await passwordGrant(lucy.username, lucy.password)).toEqual({
       status: 401,
       body: { error: 'invalid_grant', error_description: 'Invalid user credentials' },
     });
-    // Keycloak's own view confirms the lockout is what refused her.
-    const status = await bruteForceStatus(lucy.username);
-    expect(status).toMatchObject({ disabled: true, numFailures: KEYCLOAK_BRUTE_FORCE.maxFailures });
   });
 
   it('refuses the password grant for a client with direct access grants off: 400 unauthorized_client', async () => {
@@ -145,24 +152,4 @@ describeWithServer('keycloak', 'Keycloak password grant on the wire', (keycloak)
       body: { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' },
     });
   });
-
-  async function bruteForceStatus(username: string): Promise<Record<string, unknown>> {
-    const tokenResponse = await fetch(`${keycloak.url}/realms/master/protocol/openid-connect/token`, {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: keycloak.adminUsername, password: keycloak.adminPassword }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const { access_token: adminToken } = (await tokenResponse.json()) as { access_token: string };
-    const admin = async (path: string): Promise<unknown> => {
-      const response = await fetch(`${keycloak.url}/admin/realms/${keycloak.realm}${path}`, {
-        headers: { authorization: `Bearer ${adminToken}` },
-        signal: AbortSignal.timeout(15_000),
-      });
-      expect(response.status).toBe(200);
-      return response.json();
-    };
-    const [user] = (await admin(`/users?exact=true&username=${encodeURIComponent(username)}`)) as { id: string }[];
-    if (!user) throw new Error(`${username} not found in realm ${keycloak.realm}`);
-    return (await admin(`/attack-detection/brute-force/users/${user.id}`)) as Record<string, unknown>;
-  }
 });

@@ -21,13 +21,32 @@ import { SERVER_NAMES, type ServerInfos, type ServerName, type TestServers } fro
  * scripts/install-test-deps.sh installs the servers.
  */
 
-type Starters = { [K in ServerName]: () => Promise<{ info: ServerInfos[K]; stop(): Promise<void> }> };
+interface StartedServer<K extends ServerName> {
+  info: ServerInfos[K];
+  stop(): Promise<void>;
+}
+type Starters = { [K in ServerName]: () => Promise<StartedServer<K>> };
 
 const starters: Starters = {
   redis: () => startRedis(),
   slapd: () => startSlapd(),
   keycloak: () => startKeycloak(),
 };
+
+/**
+ * A free port is only free until someone takes it; Keycloak binds 30 s after the port was picked. A start
+ * that failed on a port clash is retried once on new ports.
+ */
+async function start<K extends ServerName>(name: K): Promise<StartedServer<K>> {
+  const starter = starters[name] as () => Promise<StartedServer<K>>;
+  try {
+    return await starter();
+  } catch (err) {
+    if (!(err instanceof Error) || !/address already in use/i.test(err.message)) throw err;
+    console.warn(`[global-setup] ${name}: port taken while it started; retrying on new ports`);
+    return starter();
+  }
+}
 
 function loud(lines: string[]): void {
   const bar = '!'.repeat(78);
@@ -54,7 +73,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     selected.map(async (name) => {
       const startedAt = Date.now();
       try {
-        const server = await starters[name]();
+        const server = await start(name);
         stops.push(() => server.stop());
         (servers.running as Record<ServerName, unknown>)[name] = server.info;
         console.info(`[global-setup] ${name} ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

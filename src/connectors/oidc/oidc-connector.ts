@@ -32,7 +32,7 @@ export interface OidcConnectorDeps {
  * (openid-client skips that for token-endpoint responses unless told — field notes), along with iss/aud/exp.
  */
 export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConnectorDeps = {}): PasswordConnector {
-  const upstream = createUpstreamFetch({ connectTimeoutMs: Math.min(config.timeoutMs, 5_000) });
+  const upstream = createUpstreamFetch({ connectTimeoutMs: Math.min(config.timeoutMs, 5_000), requestTimeoutMs: config.timeoutMs });
   const groupResolver =
     deps.groupResolver ??
     createGroupResolver(config.groups, {
@@ -144,7 +144,9 @@ async function buildConfiguration(config: OidcConnectorConfig, fetch: client.Cus
     });
   }
   oidc[client.customFetch] = fetch;
-  oidc.timeout = Math.ceil(config.timeoutMs / 1000);
+  // 0 = no AbortSignal.timeout per request from openid-client: upstream-fetch bounds each call with cheaper
+  // timers (requestTimeoutMs), and the login's deadline still aborts it.
+  oidc.timeout = 0;
   return oidc;
 }
 
