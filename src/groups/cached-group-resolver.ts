@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/cache.js';
 import { createCoalescer } from '../cache/coalesce.js';
-import { abortable } from './abortable.js';
+import { abortable } from '../connectors/abortable.js';
 import type { GroupResolver } from './group-resolver.js';
 
 /** What the bridge hands every connector so its group lookups share one cache (memory, or Redis + memory). */

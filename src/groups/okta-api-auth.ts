@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { importPKCS8 } from 'jose';
-import { abortable } from './abortable.js';
+import { abortable } from '../connectors/abortable.js';
 import { GroupLookupError } from './group-lookup-error.js';
 
 /**

@@ -1,15 +1,9 @@
 import type { Identity } from '../connectors/connector.js';
+import type { ProfileFields } from '../rules/index.js';
 import type { KayakoStaff, KayakoUser } from './answer.js';
 
-/** What the rules decided for this person (already rendered; see src/rules). */
-export interface ProfileChoice {
-  usergroup?: string;
-  organization?: string;
-  organizationtype?: 'shared' | 'restricted';
-  team?: string;
-  designation?: string;
-  signature?: string;
-}
+/** What the rules decided for this person (templates already rendered). */
+export type ProfileChoice = ProfileFields;
 
 export type ProfileResult<T> = { kind: 'ok'; profile: T } | { kind: 'incomplete'; missing: 'email' | 'team' };
 
