@@ -7,6 +7,8 @@ export interface ProcessStats {
   cpuMicros: number;
   rssBytes: number;
   heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
   /** Highest RSS seen since the last `resetPeak`. */
   peakRssBytes: number;
 }
@@ -35,7 +37,7 @@ export function statsHandlers(): { stats(args: { gc?: boolean }): Promise<Proces
       const cpu = process.cpuUsage();
       const memory = process.memoryUsage();
       peak = Math.max(peak, memory.rss);
-      return { cpuMicros: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, peakRssBytes: peak };
+      return { cpuMicros: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal, externalBytes: memory.external, peakRssBytes: peak };
     },
     async resetPeak() {
       peak = process.memoryUsage.rss();

@@ -39,8 +39,13 @@ export type LoginOutcome =
    * consulted first and must not swallow everyone else). Answered like `invalid_credentials` when none knows it.
    */
   | { kind: 'unknown_user' }
-  /** The person's account needs something the password grant cannot give; `detail` is safe to log. */
-  | { kind: 'mfa_required' | 'locked' | 'disabled' | 'password_expired'; detail?: string }
+  /**
+   * The person's account needs something the password grant cannot give; `detail` is safe to log.
+   * `concealed`: the IdP says this whatever password was typed (Keycloak's "Account disabled"), so telling the
+   * person would confirm the account to anyone guessing usernames — Kayako gets the wrong-credentials phrase
+   * and only the audit line records the real reason.
+   */
+  | { kind: 'mfa_required' | 'locked' | 'disabled' | 'password_expired'; detail?: string; concealed?: boolean }
   /** The operator's problem (bad client secret, grant not enabled) or the IdP's (down, slow). */
   | { kind: 'misconfigured' | 'unavailable'; cause: Error };
 

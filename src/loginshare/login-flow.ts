@@ -85,7 +85,10 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
     case 'locked':
     case 'disabled':
     case 'password_expired':
-      return fail(outcome.kind, messageForOutcome(outcome.kind), { connectorId, detail: outcome.detail });
+      return fail(outcome.kind, outcome.concealed ? INVALID_CREDENTIALS : messageForOutcome(outcome.kind), {
+        connectorId,
+        detail: outcome.concealed ? `${outcome.detail ?? outcome.kind} (shown to the person as wrong credentials)` : outcome.detail,
+      });
     case 'misconfigured':
     case 'unavailable':
       return fail(outcome.kind, messageForOutcome(outcome.kind), {

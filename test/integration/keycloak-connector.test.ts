@@ -8,6 +8,7 @@ import { answerIdentity } from '../../src/loginshare/login-flow.js';
 import { evaluateRules, parseRules } from '../../src/rules/index.js';
 import { KEYCLOAK_BRUTE_FORCE, KEYCLOAK_CLIENTS, KEYCLOAK_USERS } from '../support/keycloak-fixture.js';
 import { presetConnector } from '../support/presets.js';
+import { keycloakAdmin } from '../support/keycloak-admin.js';
 import { describeWithServer } from '../support/require-server.js';
 
 /**
@@ -124,9 +125,11 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
     expect((await connector.login(attempt('nobody-by-this-name', 'whatever-1'), signal())).kind).toBe('invalid_credentials');
   });
 
-  it('answers a disabled account as disabled', async () => {
+  it('records a disabled account as disabled, but conceals it from the person (Keycloak says so even to a wrong password)', async () => {
     const dave = KEYCLOAK_USERS.disabledDave;
-    expect((await connector.login(attempt(dave.username, dave.password), signal())).kind).toBe('disabled');
+    const outcome = await connector.login(attempt(dave.username, dave.password), signal());
+    expect(outcome).toMatchObject({ kind: 'disabled', concealed: true });
+    expect(await connector.login(attempt(dave.username, 'certainly-not-his-password'), signal())).toMatchObject({ kind: 'disabled', concealed: true });
   });
 
   it('answers a pending required action with "needs attention" and tells the operator why', async () => {
@@ -139,13 +142,18 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
   it(`after ${KEYCLOAK_BRUTE_FORCE.maxFailures} failures Keycloak locks the user: the right password then fails like a wrong one`, async () => {
     // A user of this test's own (the realm's brute-force counters are shared by every test file of the run).
     const admin = await adminApi();
+    const bookkeeping = await keycloakAdmin(keycloak);
     const username = `lockout-${randomBytes(4).toString('hex')}`;
     const pw = `Pw-${randomBytes(6).toString('hex')}`;
     const id = await admin.createUser(username, pw);
     try {
       expect((await connector.login(attempt(username, pw), signal())).kind).toBe('ok');
+      // Keycloak counts failures (and resets them on success) in the background after answering: wait for
+      // each step's bookkeeping, or the test races it.
+      await bookkeeping.waitForBruteForce(id, (s) => s.numFailures === 0);
       for (let i = 0; i < KEYCLOAK_BRUTE_FORCE.maxFailures; i++) {
         expect((await connector.login(attempt(username, `wrong-${i}`), signal())).kind).toBe('invalid_credentials');
+        await bookkeeping.waitForBruteForce(id, (s) => s.numFailures === i + 1 || s.disabled);
       }
       // Keycloak deliberately answers a locked user like a wrong password; Kayako counts it like one.
       expect((await connector.login(attempt(username, pw), signal())).kind).toBe('invalid_credentials');

@@ -24,6 +24,8 @@ interface ErrorRow {
   kind: FailureKind;
   /** For the operator's log: what to fix. */
   hint?: string;
+  /** The IdP gives this answer without checking the password: do not tell the person (see LoginOutcome). */
+  concealed?: boolean;
 }
 
 // https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes (also
@@ -64,7 +66,8 @@ const ENTRA: ErrorRow[] = [
 const KEYCLOAK: ErrorRow[] = [
   // Keycloak has no codes beyond RFC 6749's; its descriptions are fixed strings in its source
   // (org.keycloak.services.messages / the direct-grant authenticators), checked by test/integration/keycloak-wire.test.ts.
-  { error: 'invalid_grant', description: /^Account disabled$/i, kind: 'disabled' },
+  // Keycloak answers "Account disabled" even to a wrong password (pinned by keycloak-wire.test.ts).
+  { error: 'invalid_grant', description: /^Account disabled$/i, kind: 'disabled', concealed: true },
   {
     error: 'invalid_grant',
     description: /^Account is not fully set up$/i,
@@ -133,6 +136,7 @@ const TABLES: Record<ErrorDialect, ErrorRow[]> = {
 export interface ClassifiedTokenError {
   kind: FailureKind;
   hint?: string;
+  concealed?: boolean;
 }
 
 export function classifyTokenError(dialect: ErrorDialect, body: TokenErrorBody): ClassifiedTokenError {
@@ -151,7 +155,7 @@ export function classifyTokenError(dialect: ErrorDialect, body: TokenErrorBody):
       if (row.error !== undefined && row.error !== body.error) continue;
       if (row.code !== undefined && !body.codes.includes(row.code)) continue;
       if (row.description !== undefined && !row.description.test(body.description ?? '')) continue;
-      return row.hint ? { kind: row.kind, hint: row.hint } : { kind: row.kind };
+      return { kind: row.kind, ...(row.hint ? { hint: row.hint } : {}), ...(row.concealed ? { concealed: true } : {}) };
     }
   }
   if (body.status >= 500 || body.status === 429) return { kind: 'unavailable' };

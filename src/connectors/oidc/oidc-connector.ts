@@ -185,7 +185,7 @@ function failureFromError(config: OidcConnectorConfig, err: unknown, step: strin
       case 'locked':
       case 'disabled':
       case 'password_expired':
-        return { kind: classified.kind, detail };
+        return { kind: classified.kind, detail, ...(classified.concealed ? { concealed: true } : {}) };
       case 'misconfigured':
       case 'unavailable':
         return { kind: classified.kind, cause: new OidcConnectorError(`ERR_IDP_${err.error.toUpperCase()}`, detail) };
