@@ -7,7 +7,7 @@ export interface BridgeTargetOptions {
   issuer: string;
   /** Base URL of the IdP's Graph-like API (used when `groups` is `graph`). */
   graphBase: string;
-  /** Where group memberships come from: the ID token, or a Graph lookup (overage) with the group cache. */
+  /** Where group memberships come from: the ID token, or a Graph lookup (through the group cache). */
   groups: 'token' | 'graph';
   redisUrl?: string;
   port?: number;
@@ -69,11 +69,19 @@ ${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}realms:
 }
 
 /**
- * The OIDC connector's group lookup through Microsoft Graph. The resolver is not in src/groups/ yet: when it
- * lands, this is the one place to spell its config section.
+ * Groups through the Graph-like API of the bench IdP, by display name (what rules are written with): every
+ * login needs a lookup, which the bridge's group cache answers after the first.
  */
 function graphGroupsYaml(graphBase: string): string {
-  throw new Error(`no Graph group resolver in src/groups/ yet (would call ${graphBase})`);
+  const origin = new URL(graphBase).origin;
+  return `    scopes: [openid, profile, email, "${origin}/GroupMember.Read.All"]
+    groups:
+      source: graph
+      graph:
+        baseUrl: ${graphBase}
+        groupNames: displayName
+        timeoutMs: 10000
+`;
 }
 
 export const BENCH_RULES_YAML = `# Written by bench/: a rules file with the usual shape (a denial, a few group rules, defaults).

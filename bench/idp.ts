@@ -159,19 +159,21 @@ function graph(req: IncomingMessage, res: ServerResponse, url: string): void {
     return json(res, 401, '{"error":{"code":"InvalidAuthenticationToken","message":"Access token is empty or invalid."}}');
   }
   const skip = Number.parseInt(parsed.searchParams.get('$skiptoken') ?? '0', 10) || 0;
+  // Graph's page size: $top, at most 999, default 100.
+  const pageSize = Math.min(999, Number.parseInt(parsed.searchParams.get('$top') ?? '', 10) || settings.pageSize);
   counters.graphPages += 1;
   if (skip === 0) counters.graphLookups += 1;
   const groups = allGroupsOf(username, settings.groupCount);
-  const page = groups.slice(skip, skip + settings.pageSize).map((name, i) => ({
+  const page = groups.slice(skip, skip + pageSize).map((name, i) => ({
     '@odata.type': '#microsoft.graph.group',
     id: `00000000-0000-0000-0000-${String(skip + i).padStart(12, '0')}`,
     displayName: name,
   }));
   const body: Record<string, unknown> = { '@odata.context': `${graphBase}/$metadata#directoryObjects`, value: page };
-  if (skip + settings.pageSize < groups.length) {
+  if (skip + pageSize < groups.length) {
     const next = new URL(parsed.pathname, issuer);
     for (const [k, v] of parsed.searchParams) if (k !== '$skiptoken') next.searchParams.set(k, v);
-    next.searchParams.set('$skiptoken', String(skip + settings.pageSize));
+    next.searchParams.set('$skiptoken', String(skip + pageSize));
     body['@odata.nextLink'] = next.toString();
   }
   delayed(settings.graphDelayMs, () => json(res, 200, JSON.stringify(body)));

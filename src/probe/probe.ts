@@ -71,7 +71,7 @@ export async function runLoginShareProbe(request: ProbeRequest, post: LoginShare
   if (response.networkError !== undefined) http.networkError = response.networkError;
 
   return {
-    url: request.url,
+    url: redactUrl(request.url),
     audience: request.audience,
     sent: { ...fields, password: PASSWORD_PLACEHOLDER },
     http,
@@ -140,4 +140,22 @@ function transportNotes(response: KayakoPostResult, request: ProbeRequest): stri
   }
   if (response.bodyTruncated) notes.push('The answer was longer than 8 MiB; only the start was judged.');
   return notes;
+}
+
+/**
+ * The URL as it may appear in a report: a LoginShare URL carries the realm's caller secret (`?key=` or
+ * `user:secret@`), and probe output ends up in terminals, tickets and CI logs.
+ */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/([?&]key=)[^&#]*/gi, '$1' + PASSWORD_PLACEHOLDER);
+  }
+  if (parsed.password) parsed.password = 'hidden';
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (/^(key|secret|token|password)$/i.test(name)) parsed.searchParams.set(name, 'hidden');
+  }
+  return parsed.toString();
 }

@@ -77,13 +77,13 @@ const STAFF_SUCCESS = `<?xml version="1.0" encoding="UTF-8"?>
 
 describe('loginshare-bridge probe', () => {
   it('posts exactly what Kayako posts and reports an accepted user login', async () => {
-    routes.set('/loginshare/main/user?key=k', () => ({ body: USER_SUCCESS }));
-    const run = await probe(['--url', `${base}/loginshare/main/user?key=k`, '--username', 'juergen@example.com', '--password-env', 'PROBE_PASSWORD', '--ip', '203.0.113.7']);
+    routes.set('/loginshare/main/user?key=caller-secret-k', () => ({ body: USER_SUCCESS }));
+    const run = await probe(['--url', `${base}/loginshare/main/user?key=caller-secret-k`, '--username', 'juergen@example.com', '--password-env', 'PROBE_PASSWORD', '--ip', '203.0.113.7']);
 
     expect(run.code).toBe(0);
     expect(received).toHaveLength(1);
     const [request] = received;
-    expect(request).toMatchObject({ method: 'POST', path: '/loginshare/main/user?key=k' });
+    expect(request).toMatchObject({ method: 'POST', path: '/loginshare/main/user?key=caller-secret-k' });
     expect(request!.headers['user-agent']).toBe('SWIFT_LoginShare');
     expect(request!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     // PHP urlencode(): space as "+", and ~ * encoded (URLSearchParams would leave them).
@@ -95,6 +95,9 @@ describe('loginshare-bridge probe', () => {
     expect(run.stdout).toMatch(/creates the user "Jürgen Müller" in the group "Registered"/);
     expect(run.stdout + run.stderr).not.toContain(PASSWORD);
     expect(run.stdout + run.stderr).not.toContain('S3cret+p%40ss');
+    // The realm's caller secret rides in the URL: reports (terminals, tickets, CI logs) must not repeat it.
+    expect(run.stdout + run.stderr).not.toContain('caller-secret-k');
+    expect(run.stdout).toContain('/loginshare/main/user?key=hidden');
   });
 
   it('reports a refused staff login, with the interface it claimed', async () => {
