@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseCidr } from '../http/cidr.js';
+import { parseCidr } from '../security/cidr.js';
 
 const cidr = z.string().refine((value) => parseCidr(value) !== undefined, { message: 'not an IP address or CIDR (e.g. 10.0.0.0/8)' });
 

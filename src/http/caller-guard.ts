@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { cidrMatcher } from './cidr.js';
+import { cidrMatcher } from '../security/cidr.js';
 
 /**
  * Only Kayako may call a LoginShare URL: it receives every password of the company. Kayako cannot send
