@@ -1,3 +1,5 @@
+import { validateConfig } from '../src/config/load-config.js';
+import { parseYamlSource } from '../src/config/yaml-file.js';
 import { REALM_ID, REALM_SECRET, CLIENT_ID, CLIENT_SECRET } from './fixtures.js';
 
 /** What the orchestrator tells target C (and the start-up measurement) about its surroundings. */
@@ -66,6 +68,20 @@ ${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}realms:
       - use: breakglass
       - use: corp
 `;
+}
+
+/**
+ * True when this bridge accepts the Graph group-lookup config (the resolver exists and the schema knows the
+ * section); otherwise why not — so the benchmark can say what it could not measure.
+ */
+export function graphLookupsConfigurable(options: BridgeTargetOptions): true | string {
+  try {
+    const file = `${options.dir}/config-graph-check.yaml`;
+    validateConfig(parseYamlSource(bridgeConfigYaml({ ...options, groups: 'graph' }), file), {});
+    return true;
+  } catch (err) {
+    return `SKIPPED: this bridge does not accept Graph group lookups: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 /**

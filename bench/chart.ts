@@ -1,8 +1,9 @@
 import { percentile } from './stats.js';
 
 /**
- * A latency-by-percentile chart (HdrHistogram style: the x axis stretches the tail, 90 → 99 → 99.9 %) as a
- * self-contained SVG, so the docs can show it without a plotting library.
+ * A latency-by-percentile chart (HdrHistogram style: the x axis stretches the tail, 90 → 99 → 99.9 %; the
+ * y axis is logarithmic so a 0.5 ms median and a 50 ms tail both stay readable) as a self-contained SVG, so
+ * the docs can show it without a plotting library.
  */
 export interface ChartSeries {
   label: string;
@@ -20,21 +21,30 @@ const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&l
 export function latencyChartSvg(title: string, subtitle: string, series: readonly ChartSeries[]): string {
   const sorted = series.map((s) => ({ ...s, sorted: Float64Array.from(s.samples).sort() }));
   const top = Math.max(...sorted.map((s) => percentile(s.sorted, 99.9)));
-  const yMax = niceCeiling(top * 1.08);
+  const bottom = Math.min(...sorted.map((s) => percentile(s.sorted, 0)));
+  const yMax = 10 ** Math.ceil(Math.log10(top > 0 ? top : 1));
+  const yMin = 10 ** Math.floor(Math.log10(bottom > 0 ? bottom : 0.1));
   const plotW = WIDTH - M.left - M.right;
   const plotH = HEIGHT - M.top - M.bottom;
   const x = (p: number): number => M.left + (Math.min(MAX_NINES, Math.log10(1 / (1 - p / 100))) / MAX_NINES) * plotW;
-  const y = (ms: number): number => M.top + plotH - (Math.min(ms, yMax) / yMax) * plotH;
+  const y = (ms: number): number => {
+    const clamped = Math.min(Math.max(ms, yMin), yMax);
+    return M.top + plotH - (Math.log10(clamped / yMin) / Math.log10(yMax / yMin)) * plotH;
+  };
 
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   out.push(`<text x="${M.left}" y="22" font-size="15" font-weight="bold">${escape(title)}</text>`);
   out.push(`<text x="${M.left}" y="38" fill="#555">${escape(subtitle)}</text>`);
-  for (let i = 0; i <= 5; i++) {
-    const ms = (yMax / 5) * i;
-    out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y(ms).toFixed(1)}" y2="${y(ms).toFixed(1)}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${M.left - 8}" y="${(y(ms) + 4).toFixed(1)}" text-anchor="end">${formatMs(ms)}</text>`);
+  for (let decade = yMin; decade < yMax * 1.001; decade *= 10) {
+    for (const step of [1, 2, 5]) {
+      const ms = decade * step;
+      if (ms > yMax * 1.001) break;
+      const major = step === 1;
+      out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y(ms).toFixed(1)}" y2="${y(ms).toFixed(1)}" stroke="${major ? '#d0d0d0' : '#eeeeee'}"/>`);
+      out.push(`<text x="${M.left - 8}" y="${(y(ms) + 4).toFixed(1)}" text-anchor="end"${major ? '' : ' fill="#888"'}>${formatMs(ms)}</text>`);
+    }
   }
   for (const p of [0, 50, 90, 99, 99.9]) {
     const px = x(p).toFixed(1);
@@ -42,7 +52,7 @@ export function latencyChartSvg(title: string, subtitle: string, series: readonl
     out.push(`<text x="${px}" y="${M.top + plotH + 18}" text-anchor="middle">p${p}</text>`);
   }
   out.push(`<text x="${M.left + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle" fill="#555">percentile</text>`);
-  out.push(`<text transform="translate(16 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#555">latency (ms)</text>`);
+  out.push(`<text transform="translate(16 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#555">latency (ms, log scale)</text>`);
   out.push(`<rect x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
 
   sorted.forEach((s, index) => {
@@ -66,12 +76,5 @@ export function latencyChartSvg(title: string, subtitle: string, series: readonl
 }
 
 function formatMs(ms: number): string {
-  return ms >= 10 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(2);
-}
-
-function niceCeiling(value: number): number {
-  if (!(value > 0)) return 1;
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
-  return 10 * magnitude;
+  return ms >= 10 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1).replace(/\.0$/, '') : String(Number(ms.toPrecision(2)));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Audience } from '../connectors/connector.js';
@@ -10,7 +11,7 @@ import type { Realm } from '../realm/realm.js';
 import type { Logger } from '../observability/logger.js';
 import type { BridgeMetrics } from '../observability/metrics.js';
 import type { CallerRequest, CallerVerdict } from './caller-guard.js';
-import { readBodyLimited } from './read-body.js';
+import { readBodyLimited, readNodeBodyLimited } from './read-body.js';
 
 export interface GuardedRealm {
   realm: Realm;
@@ -75,7 +76,11 @@ async function handleLogin(c: Context, audience: Audience, deps: LoginShareAppDe
     return xml(c, renderFailure(MESSAGES.callerRefused));
   }
 
-  const body = await readBodyLimited(c.req.raw, deps.bodyLimitBytes);
+  // @hono/node-server hands over Node's request as env.incoming: reading it directly skips the web streams.
+  const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
+  const body = incoming
+    ? await readNodeBodyLimited(incoming, deps.bodyLimitBytes)
+    : await readBodyLimited(c.req.raw, deps.bodyLimitBytes);
   const parsed: ParsedRequest =
     body.kind === 'ok' ? parseLoginShareForm(body.text, audience) : { kind: 'malformed', reason: 'body too large' };
   if (parsed.kind === 'malformed') {

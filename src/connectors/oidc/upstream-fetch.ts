@@ -26,7 +26,8 @@ export interface UpstreamFetchOptions {
    * Bounds each call: the wait for the response headers, and each wait for more of the body. Enforced with
    * undici's own timers rather than an `AbortSignal.timeout` per call: on Node 20 such a signal costs ~15 µs,
    * combining it with the login's signal (`AbortSignal.any`) ~30 µs more, and both stay in memory until the
-   * timeout would have fired — tens of MB at a few hundred logins/s (docs/benchmarks.md).
+   * timeout would have fired — tens of MB at a few hundred logins/s (docs/benchmarks.md). undici's timers are
+   * coarse: a bound of a second or more may fire up to about half a second late.
    */
   requestTimeoutMs?: number;
   /** Responses larger than this are refused (a token response is a few KiB; Graph pages tens of KiB). */
