@@ -24,7 +24,7 @@ const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const chartDir = join(repoRoot, 'deploy/helm/loginshare-bridge');
 const fixture = (name: string): string => join(repoRoot, 'test/fixtures/helm', `${name}.yaml`);
-const FIXTURES = ['defaults', 'existing-secret', 'ingress-tls-servicemonitor-hpa', 'redis-password'] as const;
+const FIXTURES = ['defaults', 'existing-secret', 'ingress-tls-servicemonitor-hpa', 'redis-password', 'redis-sentinel'] as const;
 
 /** Every secret value the fixtures put in the chart's Secret; none may appear in a ConfigMap. */
 const TEST_SECRETS = [
@@ -32,6 +32,7 @@ const TEST_SECRETS = [
   'TEST-kayako-main-key-93b7e4a1',
   'TEST-kayako-partners-key-58e0',
   'TEST-redis-password-c0ffee42',
+  'TEST-sentinel-password-77aa',
   'rediss://redis-master.redis.svc.cluster.local:6380/0',
 ];
 
@@ -387,6 +388,11 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       expect(config.cache.groupsTtlSeconds).toBe(600);
       const defaults = parseYaml(configYamlOf(renderedFixture('defaults'))) as { cache: Record<string, unknown> };
       expect(defaults.cache.redis).toBeUndefined();
+      const sentinel = parseYaml(configYamlOf(renderedFixture('redis-sentinel'))) as { cache: { redis: unknown } };
+      expect(sentinel.cache.redis).toMatchObject({
+        url: '${REDIS_URL}',
+        sentinels: { masterName: 'mymaster', password: '${REDIS_SENTINEL_PASSWORD}' },
+      });
     });
   });
 
