@@ -27,6 +27,7 @@ export interface LoginShareAppDeps {
   metrics: BridgeMetrics;
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const XML_HEADERS = { 'content-type': 'text/xml; charset=utf-8', 'cache-control': 'no-store' };
 
 /**
@@ -54,7 +55,10 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono {
 
 async function handleLogin(c: Context, audience: Audience, deps: LoginShareAppDeps): Promise<Response> {
   const started = performance.now();
-  const requestId = randomUUID();
+  // An ingress's X-Request-Id ties our audit line to its access log; anything else gets a fresh id.
+  const incomingId = c.req.header('x-request-id');
+  const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+  c.header('x-request-id', requestId);
   const realmId = c.req.param('realm') ?? '';
   const guarded = deps.realms.get(realmId);
   const peerAddress = getConnInfo(c).remote.address ?? '';

@@ -170,6 +170,18 @@ describe('whatever arrives, Kayako gets well-formed LoginShare XML', () => {
     expect(verdict.accepted === false && verdict.kayakoMessage.length).toBeGreaterThan(5);
   });
 
+  it('the audit line carries the ingress\'s X-Request-Id (or a fresh one), echoed in the answer', async () => {
+    const tagged = await fetch(`${t.baseUrl}/loginshare/main/user?key=${SECRET}`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'ingress-req-42' },
+      body: 'username=alice%40corp.example&password=wrong+password',
+    });
+    expect(tagged.headers.get('x-request-id')).toBe('ingress-req-42');
+    expect(t.logLines.some((l) => l['requestId'] === 'ingress-req-42' && l['event'] === 'login')).toBe(true);
+    const forged = await fetch(`${t.baseUrl}/loginshare/main/user?key=${SECRET}`, { method: 'POST', headers: { 'x-request-id': 'bad id "} {"level":"fatal' }, body: 'username=a&password=b' });
+    expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('a refused caller leaves an audit line naming the reason', async () => {
     await fetch(`${t.baseUrl}/loginshare/main/user?key=wrong`, { method: 'POST', body: 'username=mallory&password=guess' });
     expect(t.logLines.some((l) => l['outcome'] === 'caller_refused' && l['reason'] === 'wrong_secret')).toBe(true);
