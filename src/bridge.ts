@@ -91,31 +91,47 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   const known = { connectors: config.connectors.map((c) => c.id), realms: config.realms.map((r) => r.id) };
   const unknownReferences = (rules: RuleSet) => checkRuleReferences(rules, known);
 
+  // Several realms may share one rules file: its reloads and version are reported for each of them.
+  const realmsByRulesFile = new Map<string, string[]>();
+  for (const realm of config.realms) realmsByRulesFile.set(realm.rulesPath, [...(realmsByRulesFile.get(realm.rulesPath) ?? []), realm.id]);
+  const shownRulesVersion = new Map<string, string>();
+  const reportRules = (path: string, result: 'ok' | 'failed', version?: string) => {
+    for (const realm of realmsByRulesFile.get(path) ?? []) {
+      metrics.rulesReloads.inc({ realm, result });
+      if (version === undefined) continue;
+      const previous = shownRulesVersion.get(realm);
+      if (previous !== undefined) metrics.rulesVersion.remove({ realm, version: previous });
+      metrics.rulesVersion.set({ realm, version }, 1);
+      shownRulesVersion.set(realm, version);
+    }
+  };
+
   const watchers = new Map<string, RulesWatcher>();
   const realms = new Map<string, GuardedRealm>();
   try {
     for (const realmConfig of config.realms) {
-      let watcher = watchers.get(realmConfig.rulesPath);
+      const path = realmConfig.rulesPath;
+      let watcher = watchers.get(path);
       if (!watcher) {
-        const realmId = realmConfig.id;
-        watcher = await watchRulesFile(realmConfig.rulesPath, {
+        watcher = await watchRulesFile(path, {
           onReload(rules) {
             const issues = unknownReferences(rules);
             if (issues.length > 0) log.warn({ problems: new ConfigFileError(issues).message }, 'reloaded rules name unknown connectors or realms');
-            metrics.rulesReloads.inc({ realm: realmId, result: 'ok' });
-            metrics.rulesVersion.reset();
-            metrics.rulesVersion.set({ realm: realmId, version: rules.version }, 1);
+            reportRules(path, 'ok', rules.version);
             log.info({ file: rules.file, version: rules.version }, 'rules reloaded');
           },
           onError(err) {
-            metrics.rulesReloads.inc({ realm: realmId, result: 'failed' });
+            reportRules(path, 'failed');
             log.error({ err: { message: err.message } }, 'rules file rejected: keeping the last good rules');
           },
         });
-        watchers.set(realmConfig.rulesPath, watcher);
+        watchers.set(path, watcher);
         const issues = unknownReferences(watcher.current());
         if (issues.length > 0) throw new ConfigFileError(issues);
-        metrics.rulesVersion.set({ realm: realmConfig.id, version: watcher.current().version }, 1);
+        for (const realm of realmsByRulesFile.get(path) ?? []) {
+          metrics.rulesVersion.set({ realm, version: watcher.current().version }, 1);
+          shownRulesVersion.set(realm, watcher.current().version);
+        }
       }
       const routes: ConnectorRoute[] = realmConfig.connectors.map((route) => ({
         connector: connectors.get(route.use)!,

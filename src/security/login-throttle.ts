@@ -23,28 +23,31 @@ export interface LoginThrottle {
 
 export function createLoginThrottle(cache: KeyValueCache, settings: ThrottleSettings): LoginThrottle {
   const { lockout, rateLimit } = settings;
-  const lockKey = (realmId: string, username: string) => `lock:${realmId}:${userKey(username)}`;
-  const failKey = (realmId: string, username: string) => `fail:${realmId}:${userKey(username)}`;
+  // Keys take the hashed username, computed once per call.
+  const lockKey = (realmId: string, user: string) => `lock:${realmId}:${user}`;
+  const failKey = (realmId: string, user: string) => `fail:${realmId}:${user}`;
   return {
     async admit(realmId, username, endUserIp) {
-      if ((await cache.get(lockKey(realmId, username))) !== undefined) return 'locked';
+      const user = userKey(username);
+      if ((await cache.get(lockKey(realmId, user))) !== undefined) return 'locked';
       if (endUserIp) {
         const perIp = await cache.increment(`rate:ip:${realmId}:${endUserIp}`, 60_000);
         if (perIp > rateLimit.perIpPerMinute) return 'rate_limited_ip';
       }
-      const perUser = await cache.increment(`rate:user:${realmId}:${userKey(username)}`, 60_000);
+      const perUser = await cache.increment(`rate:user:${realmId}:${user}`, 60_000);
       if (perUser > rateLimit.perUsernamePerMinute) return 'rate_limited_username';
       return 'allowed';
     },
     async recordFailure(realmId, username) {
-      const failures = await cache.increment(failKey(realmId, username), lockout.windowSeconds * 1000);
+      const user = userKey(username);
+      const failures = await cache.increment(failKey(realmId, user), lockout.windowSeconds * 1000);
       if (failures < lockout.maxFailures) return false;
-      await cache.set(lockKey(realmId, username), String(Date.now()), lockout.lockSeconds * 1000);
-      await cache.delete(failKey(realmId, username));
+      await cache.set(lockKey(realmId, user), String(Date.now()), lockout.lockSeconds * 1000);
+      await cache.delete(failKey(realmId, user));
       return true;
     },
     async recordSuccess(realmId, username) {
-      await cache.delete(failKey(realmId, username));
+      await cache.delete(failKey(realmId, userKey(username)));
     },
   };
 }

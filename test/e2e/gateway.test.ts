@@ -210,6 +210,11 @@ describe('rules reload', () => {
     await new Promise((r) => setTimeout(r, 2_500));
     verdict = readLoginShareAnswer(await user({ username: 'alice@corp.example', password: 'right password' }), 'user');
     expect(verdict).toMatchObject({ accepted: true, user: { usergroup: 'Platinum' } });
+
+    // The version gauge names only the rules in force now, and the failed reload was counted.
+    const metrics = await (await fetch(`${t.opsUrl}/metrics`)).text();
+    expect(metrics.match(/^loginshare_rules_info\{realm="main",version="[0-9a-f]{12}"\} 1$/gm)).toHaveLength(1);
+    expect(metrics).toMatch(/loginshare_rules_reloads_total\{realm="main",result="failed"\} [1-9]/);
   });
 });
 
