@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Audience, Identity } from '../connectors/connector.js';
 import { createConnector } from '../connectors/registry.js';
 import { loadConfig } from '../config/load-config.js';
-import { answerIdentity } from '../loginshare/login-flow.js';
+import { answerIdentity, askConnectors } from '../loginshare/login-flow.js';
 import { routeConnectors } from '../realm/realm.js';
 import { explainRules, formatRuleTrace, loadRulesFile } from '../rules/index.js';
 import type { CliCommand } from './cli-io.js';
@@ -83,17 +83,17 @@ export const runExplain: CliCommand = async (args, io) => {
         ...(route.domains ? { domains: route.domains } : {}),
       }));
       const username = values.login!;
-      let found: Identity | undefined;
-      for (const connector of routeConnectors(routes, username)) {
-        const outcome = await connector.login(
-          { username, password, endUserIp: '', audience, realmId: realm.id, ...(staffInterface ? { staffInterface } : {}) },
-          AbortSignal.timeout(config.server.loginTimeoutMs),
-        );
-        if (outcome.kind === 'unknown_user') continue;
-        io.stdout.write(`connector ${connector.id}: ${outcome.kind}${'detail' in outcome && outcome.detail ? ` (${outcome.detail})` : ''}${'cause' in outcome ? ` (${outcome.cause.message})` : ''}\n`);
-        if (outcome.kind === 'ok') found = outcome.identity;
-        break;
+      const attempt = { username, password, endUserIp: '', audience, realmId: realm.id, ...(staffInterface ? { staffInterface } : {}) };
+      const { outcome, connectorId } = await askConnectors(routeConnectors(routes, username), attempt, {
+        loginTimeoutMs: config.server.loginTimeoutMs,
+      });
+      if (connectorId === undefined) {
+        io.stdout.write(`no connector of realm ${realm.id} knows the username "${username}"\n`);
+      } else {
+        const detail = 'detail' in outcome && outcome.detail ? ` (${outcome.detail})` : 'cause' in outcome ? ` (${outcome.cause.message})` : '';
+        io.stdout.write(`connector ${connectorId}: ${outcome.kind}${detail}\n`);
       }
+      const found: Identity | undefined = outcome.kind === 'ok' ? outcome.identity : undefined;
       await Promise.all(routes.map((r) => r.connector.close?.()));
       if (!found) {
         io.stdout.write('login failed: Kayako would show the failure message; no rules were evaluated.\n');

@@ -99,11 +99,14 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
   }
 }
 
-/** The first connector that knows the username decides; `unknown_user` passes to the next. */
-async function askConnectors(
+/**
+ * The first connector that knows the username decides; `unknown_user` passes to the next. All of them share
+ * one deadline. Also what `explain --login` runs.
+ */
+export async function askConnectors(
   connectors: readonly PasswordConnector[],
   attempt: LoginAttempt,
-  deps: LoginFlowDeps,
+  deps: Pick<LoginFlowDeps, 'loginTimeoutMs' | 'onConnectorDone'>,
 ): Promise<{ outcome: LoginOutcome; connectorId?: string }> {
   // A controller and a timer cleared on the way out, not AbortSignal.timeout: on Node 20 that costs ~15 µs and
   // stays in memory for the whole loginTimeoutMs after the login is done (docs/benchmarks.md).
