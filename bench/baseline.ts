@@ -1,6 +1,6 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { importJWK, jwtVerify, type JWK } from 'jose';
+import { createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { Pool } from 'undici';
 import { basicAuthorization, CLIENT_ID, SCOPE } from './fixtures.js';
 import { serveCommands } from './ipc.js';
@@ -8,16 +8,35 @@ import { statsHandlers, type StatsCommands } from './process-stats.js';
 
 /**
  * Target B, "the limit": the least work any LoginShare bridge must do, with no framework — parse the form, one
- * keep-alive password-grant request, verify the ID token (RS256, issuer, audience, expiry) against keys fetched
- * once, render the XML. No caller check, no rules, no logging, no metrics. Usage: baseline.js <issuer> [http|undici]
+ * keep-alive password-grant request, verify the ID token (RS256, issuer, audience, expiry; node:crypto) against keys
+ * fetched once, render the XML. No caller check, no rules, no logging, no metrics. Usage: baseline.js <issuer> [http|undici]
  */
 const [issuer = '', clientKind = 'http'] = process.argv.slice(2);
 if (!issuer) throw new Error('usage: baseline.js <issuer> [http|undici]');
 const tokenUrl = new URL('/token', issuer);
 const authorization = basicAuthorization();
 
-const jwks = (await (await fetch(new URL('/jwks', issuer))).json()) as { keys: Array<JWK & { kid: string }> };
-const keys = new Map(await Promise.all(jwks.keys.map(async (k) => [k.kid, await importJWK(k, 'RS256')] as const)));
+const jwks = (await (await fetch(new URL('/jwks', issuer))).json()) as { keys: Array<JsonWebKey & { kid: string }> };
+const keys = new Map<string, KeyObject>(jwks.keys.map((k) => [k.kid, createPublicKey({ key: k, format: 'jwk' })]));
+
+/**
+ * RS256 verification with node:crypto on keys imported once: the cheapest correct way on Node (WebCrypto, which
+ * jose uses, costs ~5× the CPU here). The bridge verifies the same way, so the limit must too.
+ */
+function verifyIdToken(token: string): Record<string, unknown> | undefined {
+  const [header, payload, signature] = token.split('.');
+  if (!header || !payload || !signature) return undefined;
+  const { alg, kid } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
+  const key = keys.get(kid ?? '');
+  if (alg !== 'RS256' || !key) return undefined;
+  if (!verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'))) return undefined;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const aud = claims['aud'];
+  const audienceOk = aud === CLIENT_ID || (Array.isArray(aud) && aud.includes(CLIENT_ID));
+  const exp = claims['exp'];
+  if (claims['iss'] !== issuer || !audienceOk || typeof exp !== 'number' || exp * 1000 < Date.now()) return undefined;
+  return claims;
+}
 
 type TokenCall = (body: string) => Promise<{ status: number; body: string }>;
 
@@ -84,11 +103,8 @@ async function login(req: IncomingMessage): Promise<string> {
   if (answer.status !== 200) return failure('Invalid username or password');
   const tokens = JSON.parse(answer.body) as { id_token?: string };
   if (!tokens.id_token) return failure('No ID token');
-  const { payload } = await jwtVerify(tokens.id_token, async (header) => {
-    const key = keys.get(header.kid ?? '');
-    if (!key) throw new Error('unknown key');
-    return key;
-  }, { issuer, audience: CLIENT_ID, algorithms: ['RS256'] });
+  const payload = verifyIdToken(tokens.id_token);
+  if (!payload) return failure('ID token rejected');
   const groups = Array.isArray(payload['groups']) ? (payload['groups'] as string[]) : [];
   const usergroup = groups.includes('Enterprise') ? 'Enterprise' : 'Registered';
   return (

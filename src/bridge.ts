@@ -1,5 +1,6 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { KeyValueCache } from './cache/cache.js';
 import { createCache } from './cache/index.js';
 import type { PasswordConnector } from './connectors/connector.js';
@@ -8,7 +9,7 @@ import type { GroupCacheOptions } from './groups/cached-group-resolver.js';
 import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
 import { createCallerGuard } from './http/caller-guard.js';
-import { createLoginShareApp, type GuardedRealm } from './http/loginshare-app.js';
+import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
 import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
@@ -22,7 +23,8 @@ import { createLoginThrottle } from './security/login-throttle.js';
  * the LoginShare app and the ops app. `listen` is separate so tests can use the apps without sockets.
  */
 export interface Bridge {
-  loginShareApp: ReturnType<typeof createLoginShareApp>;
+  /** The LoginShare endpoint (a node:http listener: the hot path). */
+  loginShareListener: RequestListener;
   opsApp: ReturnType<typeof createOpsApp>;
   metrics: BridgeMetrics;
   log: Logger;
@@ -150,7 +152,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   }
 
   const throttle = createLoginThrottle(cache, config.security);
-  const loginShareApp = createLoginShareApp({
+  const loginShareListener = createLoginShareListener({
     realms,
     bodyLimitBytes: config.server.bodyLimitBytes,
     log,
@@ -183,17 +185,17 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   }
   const opsApp = createOpsApp({ registry: metrics.registry, readiness });
 
-  const servers: ServerType[] = [];
+  const servers: Server[] = [];
   return {
-    loginShareApp,
+    loginShareListener,
     opsApp,
     metrics,
     log,
     cache,
     connectors,
     async listen() {
-      const port = await listenOn(loginShareApp.fetch, config.server.host, config.server.port, servers);
-      const opsPort = config.ops.enabled ? await listenOn(opsApp.fetch, config.ops.host, config.ops.port, servers) : undefined;
+      const port = await listenOn(loginShareListener, config.server.host, config.server.port, servers);
+      const opsPort = config.ops.enabled ? await listenOn(getRequestListener(opsApp.fetch), config.ops.host, config.ops.port, servers) : undefined;
       log.info({ port, opsPort, realms: [...realms.keys()] }, 'loginshare-bridge listening');
       // Discovery in the background, so the first login is not the slow one; failures retry on demand.
       for (const c of connectors.values()) {
@@ -213,11 +215,11 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   };
 }
 
-function listenOn(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number, servers: ServerType[]): Promise<number> {
+function listenOn(listener: RequestListener, hostname: string, port: number, servers: Server[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, (info) => resolve(info.port));
+    const server = createServer(listener);
     server.once('error', reject);
+    server.listen(port, hostname, () => resolve((server.address() as AddressInfo).port));
     servers.push(server);
-    void (server.address() as AddressInfo | null);
   });
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { cidrMatcher } from '../security/cidr.js';
 
 /**
@@ -80,5 +80,6 @@ function normalize(address: string): string {
 }
 
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  // The one-shot hash: a Hash object per call costs a few µs more on Node 20.
+  return hash('sha256', value, 'buffer');
 }

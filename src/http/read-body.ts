@@ -7,32 +7,9 @@ import type { Readable } from 'node:stream';
  */
 export type BodyRead = { kind: 'ok'; text: string } | { kind: 'too_large' };
 
-export async function readBodyLimited(request: Request, limit: number, drainLimit = 8 * 1024 * 1024): Promise<BodyRead> {
-  if (!request.body) return { kind: 'ok', text: '' };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let tooLarge = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) tooLarge = true;
-    if (!tooLarge) chunks.push(value);
-    else if (size > drainLimit) {
-      await reader.cancel();
-      break;
-    }
-  }
-  if (tooLarge) return { kind: 'too_large' };
-  return { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') };
-}
-
 /**
- * The same, straight from Node's request stream. Going through the web `Request` body costs about 0.35 ms of
- * CPU per login on Node 20 (a full undici Request, a web ReadableStream over the socket stream, a reader) —
- * a quarter of the bridge's whole per-login work (docs/benchmarks.md). The web form stays for callers that
- * have no Node request (Hono's `app.request` in tests).
+ * Straight from Node's request stream: going through a web `Request` body costs about 0.35 ms of CPU per login
+ * on Node 20 (a full undici Request, a web ReadableStream over the socket stream, a reader; docs/benchmarks.md).
  */
 export function readNodeBodyLimited(incoming: Readable, limit: number, drainLimit = 8 * 1024 * 1024): Promise<BodyRead> {
   return new Promise((resolve, reject) => {

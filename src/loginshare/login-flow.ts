@@ -1,5 +1,4 @@
 import type { Identity, LoginAttempt, LoginOutcome, PasswordConnector } from '../connectors/connector.js';
-import { abortable } from '../connectors/abortable.js';
 import type { Realm } from '../realm/realm.js';
 import { evaluateRules, type RuleDecision } from '../rules/index.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
@@ -111,9 +110,16 @@ export async function askConnectors(
   // A controller and a timer cleared on the way out, not AbortSignal.timeout: on Node 20 that costs ~15 µs and
   // stays in memory for the whole loginTimeoutMs after the login is done (docs/benchmarks.md).
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException('login deadline reached', 'TimeoutError')), deps.loginTimeoutMs);
+  let reachDeadline!: () => void;
+  const deadlineReached = new Promise<typeof DEADLINE>((resolve) => {
+    reachDeadline = () => resolve(DEADLINE);
+  });
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException('login deadline reached', 'TimeoutError'));
+    reachDeadline();
+  }, deps.loginTimeoutMs);
   timer.unref();
-  const deadline = controller.signal;
+  const deadline = { signal: controller.signal, reached: deadlineReached };
   try {
     for (const connector of connectors) {
       const started = performance.now();
@@ -127,12 +133,22 @@ export async function askConnectors(
   }
 }
 
-/** The signal asks the connector to stop; the race makes sure a connector that ignores it cannot hold the answer. */
-async function withDeadline(connector: PasswordConnector, attempt: LoginAttempt, deadline: AbortSignal): Promise<LoginOutcome> {
+const DEADLINE = Symbol('login deadline reached');
+
+/**
+ * The signal asks the connector to stop; the race makes sure a connector that ignores it cannot hold the answer.
+ * (A race with one shared promise rather than an abort listener per connector call: cheaper on Node 20.)
+ */
+async function withDeadline(
+  connector: PasswordConnector,
+  attempt: LoginAttempt,
+  deadline: { signal: AbortSignal; reached: Promise<typeof DEADLINE> },
+): Promise<LoginOutcome> {
   try {
-    return await abortable(connector.login(attempt, deadline), deadline);
+    const outcome = await Promise.race([connector.login(attempt, deadline.signal), deadline.reached]);
+    return outcome === DEADLINE ? timedOut(connector) : outcome;
   } catch (err) {
-    if (deadline.aborted && err === deadline.reason) return timedOut(connector);
+    if (deadline.signal.aborted && err === deadline.signal.reason) return timedOut(connector);
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/cache.js';
 
 /**
@@ -54,5 +54,5 @@ export function createLoginThrottle(cache: KeyValueCache, settings: ThrottleSett
 
 /** Usernames are case-insensitive at every IdP we serve; hashing keeps them out of the shared store's keys. */
 function userKey(username: string): string {
-  return createHash('sha256').update(username.trim().toLowerCase()).digest('base64url').slice(0, 22);
+  return hash('sha256', username.trim().toLowerCase(), 'base64url').slice(0, 22);
 }

@@ -1,11 +1,11 @@
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../src/cache/memory-cache.js';
 import type { PasswordConnector } from '../../src/connectors/connector.js';
 import { realmSchema } from '../../src/config/schema.js';
 import { createCallerGuard } from '../../src/http/caller-guard.js';
-import { createLoginShareApp } from '../../src/http/loginshare-app.js';
+import { createLoginShareListener } from '../../src/http/loginshare-app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { readLoginShareAnswer } from '../../src/probe/kayako-judge.js';
@@ -15,7 +15,7 @@ import { createLoginThrottle } from '../../src/security/login-throttle.js';
 
 /** The outer guard: connectors that crash or hang still produce an answer Kayako can read. */
 const SECRET = 'x'.repeat(24);
-let server: ServerType | undefined;
+let server: Server | undefined;
 afterEach(() => {
   server?.close();
 });
@@ -25,7 +25,7 @@ async function appWith(connector: PasswordConnector, loginTimeoutMs = 5_000) {
   const rules = parseRules('rules: []\n', 'rules.yaml');
   let logged = '';
   const log = createLogger({ level: 'info', destination: { write: (s: string) => void (logged += s) } });
-  const app = createLoginShareApp({
+  const listener = createLoginShareListener({
     realms: new Map([['r', { realm: createRealm(realmConfig, [{ connector }], () => rules), authorizeCaller: createCallerGuard(realmConfig, []) }]]),
     flow: {
       throttle: createLoginThrottle(createMemoryCache({ maxEntries: 100 }), {
@@ -40,7 +40,9 @@ async function appWith(connector: PasswordConnector, loginTimeoutMs = 5_000) {
     metrics: createMetrics({ defaultMetrics: false }),
   });
   const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve(info.port));
+    const started = createServer(listener);
+    server = started;
+    started.listen(0, '127.0.0.1', () => resolve((started.address() as AddressInfo).port));
   });
   const post = async () =>
     (await fetch(`http://127.0.0.1:${port}/loginshare/r/user?key=${SECRET}`, { method: 'POST', body: 'username=u&password=p4ss-w0rd' })).text();

@@ -1,11 +1,16 @@
-import * as client from 'openid-client';
-import { importPKCS8 } from 'jose';
 import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../connector.js';
 import { createGroupResolver, type GroupCacheOptions, type GroupResolver } from '../../groups/index.js';
 import { identityFromClaims } from './claims.js';
+import { createClientAuthentication } from './client-auth.js';
+import { resolveIdpEndpoints } from './discovery.js';
 import { classifyTokenError } from './error-mapping.js';
+import { createIdTokenVerifier, type IdTokenVerifier } from './id-token.js';
+import { createJwksCache, type JwksCache } from './jwks.js';
+import { JwtRejected } from './jws.js';
 import type { OidcConnectorConfig } from './oidc-config.js';
-import { createUpstreamFetch, withUpstreamContext } from './upstream-fetch.js';
+import { createTokenEndpoint, TokenErrorResponse, type TokenEndpoint, type TokenSet } from './token-endpoint.js';
+import { createUpstreamHttp, endpointOf, UpstreamAnswerInvalid } from './upstream-http.js';
+import { createUserinfoEndpoint, type UserinfoEndpoint } from './userinfo.js';
 
 /** An operator-facing failure: the message says what to fix, and never contains a credential. */
 export class OidcConnectorError extends Error {
@@ -26,13 +31,23 @@ export interface OidcConnectorDeps {
   groupCache?: GroupCacheOptions;
 }
 
+/** Everything a login needs once the IdP's endpoints are known; built once per connector. */
+interface Upstream {
+  tokenEndpoint: TokenEndpoint;
+  keys: JwksCache;
+  idTokens: IdTokenVerifier;
+  userinfo: UserinfoEndpoint | undefined;
+}
+
 /**
  * The resource-owner password grant against any OIDC provider (Keycloak, Entra ID, Okta, Auth0, ADFS …).
- * The ID token is the proof of who logged in, so its signature is always verified against the IdP's JWKS
- * (openid-client skips that for token-endpoint responses unless told — field notes), along with iss/aud/exp.
+ * The ID token is the proof of who logged in, so its signature is always verified against the IdP's JWKS, along
+ * with iss/aud/exp. The login path is plain undici + node:crypto: the token request and the checks on its answer
+ * are the ones openid-client/oauth4webapi made (token-endpoint.ts, id-token.ts), without web Response objects,
+ * WebCrypto or AsyncLocalStorage per login (docs/benchmarks.md).
  */
 export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConnectorDeps = {}): PasswordConnector {
-  const upstream = createUpstreamFetch({ connectTimeoutMs: Math.min(config.timeoutMs, 5_000), requestTimeoutMs: config.timeoutMs });
+  const http = createUpstreamHttp({ connectTimeoutMs: Math.min(config.timeoutMs, 5_000), requestTimeoutMs: config.timeoutMs });
   const groupResolver =
     deps.groupResolver ??
     createGroupResolver(config.groups, {
@@ -41,139 +56,122 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
       allowInsecureHttp: config.allowInsecureHttp,
       ...(deps.groupCache ? { cache: deps.groupCache } : {}),
     });
-  let configuration: Promise<client.Configuration> | undefined;
 
-  // Discovery runs once; a failure is not remembered, so the next login retries it.
-  const getConfiguration = (): Promise<client.Configuration> => {
-    configuration ??= buildConfiguration(config, upstream.fetch).catch((err: unknown) => {
-      configuration = undefined;
-      throw err;
+  let ready: Upstream | undefined;
+  let pending: Promise<Upstream> | undefined;
+
+  const buildUpstream = async (signal: AbortSignal): Promise<Upstream> => {
+    const endpoints = await resolveIdpEndpoints(config, http, signal);
+    const insecure = config.allowInsecureHttp;
+    const keys = createJwksCache({ endpoint: endpointOf(endpoints.jwks, insecure), http });
+    const tokenEndpoint = createTokenEndpoint(http, {
+      endpoint: endpointOf(endpoints.token, insecure),
+      grantType: config.grantType,
+      scopes: config.scopes,
+      tokenParams: config.tokenParams,
+      clientAuth: await createClientAuthentication(config, endpoints.issuer),
+      forwardEndUserIpHeader: config.forwardEndUserIpHeader,
     });
-    return configuration;
+    const idTokens = createIdTokenVerifier({ issuer: endpoints.issuer, clientId: config.clientId, alg: config.idTokenAlg }, keys);
+    let userinfo: UserinfoEndpoint | undefined;
+    if (config.userinfo) {
+      if (!endpoints.userinfo) {
+        throw new UpstreamAnswerInvalid('ERR_OIDC_NO_USERINFO_ENDPOINT', 'misconfigured', `${config.issuer} has no userinfo endpoint (set endpoints.userinfo, or userinfo: false)`);
+      }
+      userinfo = createUserinfoEndpoint(http, {
+        endpoint: endpointOf(endpoints.userinfo, insecure),
+        issuer: endpoints.issuer,
+        clientId: config.clientId,
+        signingAlgs: endpoints.userinfoSigningAlgs,
+        keys,
+      });
+    }
+    return { tokenEndpoint, keys, idTokens, userinfo };
   };
 
-  const tokenParameters = (attempt: LoginAttempt): Record<string, string> => ({
-    ...config.tokenParams,
-    username: attempt.username,
-    password: attempt.password,
-    scope: config.scopes.join(' '),
-  });
+  // Discovery runs once, under the deadline of the login that started it; a failure is not remembered, so the
+  // next login retries it.
+  const getUpstream = (signal: AbortSignal): Promise<Upstream> => {
+    pending ??= buildUpstream(signal).then(
+      (built) => (ready = built),
+      (err: unknown) => {
+        pending = undefined;
+        throw err;
+      },
+    );
+    return pending;
+  };
 
   return {
     id: config.id,
     type: 'oidc',
     async prepare(signal) {
-      await withUpstreamContext({ signal }, getConfiguration);
+      const upstream = ready ?? (await getUpstream(signal));
+      await upstream.keys.warm(signal);
     },
     async login(attempt, signal): Promise<LoginOutcome> {
-      const headers =
-        config.forwardEndUserIpHeader && attempt.endUserIp
-          ? { [config.forwardEndUserIpHeader]: attempt.endUserIp }
-          : undefined;
-      return withUpstreamContext({ signal, ...(headers ? { headers } : {}) }, async () => {
-        let oidc: client.Configuration;
+      let upstream = ready;
+      if (!upstream) {
         try {
-          oidc = await getConfiguration();
+          upstream = await getUpstream(signal);
         } catch (err) {
           return failureFromError(config, err, 'discovery');
         }
-        let tokens: Awaited<ReturnType<typeof client.genericGrantRequest>>;
-        try {
-          tokens = await client.genericGrantRequest(oidc, config.grantType, tokenParameters(attempt));
-        } catch (err) {
-          return failureFromError(config, err, 'token request');
-        }
-        const idClaims = tokens.claims();
-        if (!idClaims) {
+      }
+      let tokens: TokenSet;
+      let idClaims: Record<string, unknown>;
+      try {
+        tokens = await upstream.tokenEndpoint.request(attempt, signal);
+        if (tokens.id_token === undefined) {
           return misconfigured('ERR_OIDC_NO_ID_TOKEN', `${config.id}: the token response has no ID token (is "openid" granted?)`);
         }
-        let claims: Record<string, unknown> = { ...idClaims };
-        if (config.userinfo) {
-          try {
-            const info = await client.fetchUserInfo(oidc, tokens.access_token, idClaims.sub);
-            claims = { ...info, ...claims };
-          } catch (err) {
-            return failureFromError(config, err, 'userinfo request');
-          }
-        }
-        const identity = identityFromClaims(claims, config.claims, config.id, attempt.username);
-        if (!identity) {
-          return misconfigured('ERR_OIDC_NO_SUBJECT', `${config.id}: claim "${config.claims.subject}" is missing from the ID token`);
-        }
+        idClaims = await upstream.idTokens.verify(tokens.id_token, signal);
+      } catch (err) {
+        return failureFromError(config, err, 'token request');
+      }
+      let claims: Record<string, unknown> = { ...idClaims };
+      if (upstream.userinfo) {
         try {
-          identity.groups = await groupResolver.resolve(
-            { realmId: attempt.realmId, identity, accessToken: tokens.access_token },
-            signal,
-          );
+          const info = await upstream.userinfo.fetch(tokens.access_token, idClaims['sub'] as string, signal);
+          claims = { ...info, ...claims };
         } catch (err) {
-          // Logging in with no groups could land a person in the wrong Kayako group: refuse instead.
-          return { kind: 'unavailable', cause: new OidcConnectorError('ERR_GROUPS_UNAVAILABLE', `${config.id}: group lookup failed: ${errorText(err)}`, { cause: err }) };
+          return failureFromError(config, err, 'userinfo request');
         }
-        return { kind: 'ok', identity };
-      });
+      }
+      return withGroups(config, groupResolver, attempt, claims, tokens.access_token, signal);
     },
-    close: () => upstream.close(),
+    close: () => http.close(),
   };
 }
 
-async function buildConfiguration(config: OidcConnectorConfig, fetch: client.CustomFetch): Promise<client.Configuration> {
-  const clientAuth = await clientAuthentication(config);
-  const metadata: Partial<client.ClientMetadata> = {
-    client_id: config.clientId,
-    id_token_signed_response_alg: config.idTokenAlg,
-  };
-  if (config.clientSecret) metadata.client_secret = config.clientSecret;
-  const execute = [client.enableNonRepudiationChecks];
-  if (config.allowInsecureHttp) execute.push(client.allowInsecureRequests);
-
-  let oidc: client.Configuration;
-  if (config.endpoints) {
-    const server: client.ServerMetadata = {
-      issuer: config.issuer,
-      token_endpoint: config.endpoints.token,
-      jwks_uri: config.endpoints.jwks,
-      ...(config.endpoints.userinfo ? { userinfo_endpoint: config.endpoints.userinfo } : {}),
-    };
-    oidc = new client.Configuration(server, config.clientId, metadata, clientAuth);
-    for (const step of execute) step(oidc);
-  } else {
-    oidc = await client.discovery(new URL(config.issuer), config.clientId, metadata, clientAuth, {
-      execute,
-      timeout: Math.ceil(config.timeoutMs / 1000),
-      [client.customFetch]: fetch,
-    });
+async function withGroups(
+  config: OidcConnectorConfig,
+  groupResolver: GroupResolver,
+  attempt: LoginAttempt,
+  claims: Record<string, unknown>,
+  accessToken: string,
+  signal: AbortSignal,
+): Promise<LoginOutcome> {
+  const identity = identityFromClaims(claims, config.claims, config.id, attempt.username);
+  if (!identity) {
+    return misconfigured('ERR_OIDC_NO_SUBJECT', `${config.id}: claim "${config.claims.subject}" is missing from the ID token`);
   }
-  oidc[client.customFetch] = fetch;
-  // 0 = no AbortSignal.timeout per request from openid-client: upstream-fetch bounds each call with cheaper
-  // timers (requestTimeoutMs), and the login's deadline still aborts it.
-  oidc.timeout = 0;
-  return oidc;
-}
-
-async function clientAuthentication(config: OidcConnectorConfig): Promise<client.ClientAuth> {
-  const method = config.clientAuth ?? (config.clientSecret ? 'client_secret_basic' : 'none');
-  switch (method) {
-    case 'client_secret_basic':
-      return client.ClientSecretBasic(config.clientSecret);
-    case 'client_secret_post':
-      return client.ClientSecretPost(config.clientSecret);
-    case 'private_key_jwt': {
-      const key = await importPKCS8(config.privateKey ?? '', config.privateKeyAlg);
-      return client.PrivateKeyJwt(config.privateKeyId ? { key, kid: config.privateKeyId } : key);
-    }
-    case 'none':
-      return client.None();
+  try {
+    identity.groups = await groupResolver.resolve({ realmId: attempt.realmId, identity, accessToken }, signal);
+  } catch (err) {
+    // Logging in with no groups could land a person in the wrong Kayako group: refuse instead.
+    return { kind: 'unavailable', cause: new OidcConnectorError('ERR_GROUPS_UNAVAILABLE', `${config.id}: group lookup failed: ${errorText(err)}`, { cause: err }) };
   }
+  return { kind: 'ok', identity };
 }
 
 function failureFromError(config: OidcConnectorConfig, err: unknown, step: string): LoginOutcome {
-  if (err instanceof client.ResponseBodyError) {
-    const body = err.cause as Record<string, unknown>;
-    const codes = Array.isArray(body['error_codes']) ? body['error_codes'].filter((c): c is number => typeof c === 'number') : [];
+  if (err instanceof TokenErrorResponse) {
+    const { codes } = err;
     const classified = classifyTokenError(config.dialect, {
       status: err.status,
       error: err.error,
-      ...(err.error_description ? { description: err.error_description } : {}),
+      ...(err.description ? { description: err.description } : {}),
       codes,
     });
     const detail = `${config.id}: ${step} refused: ${err.error}${codes.length ? ` [${codes.join(',')}]` : ''}${classified.hint ? ` — ${classified.hint}` : ''}`;
@@ -196,13 +194,14 @@ function failureFromError(config: OidcConnectorConfig, err: unknown, step: strin
   if (name === 'AbortError' || name === 'TimeoutError' || code === 'UND_ERR_ABORTED') {
     return { kind: 'unavailable', cause: new OidcConnectorError('ERR_IDP_TIMEOUT', `${config.id}: ${step} timed out`, { cause: err }) };
   }
-  if (typeof code === 'string' && /^OAUTH_(JWT|JWS|KEY_SELECTION|JSON_ATTRIBUTE|INVALID_RESPONSE)/.test(code)) {
+  if (err instanceof JwtRejected) {
     // The IdP answered, but its answer failed verification (ID token signature, issuer, audience, expiry):
     // a wrong issuer/client setting, a key rollover gone wrong, or a forgery. Never a login.
-    return {
-      kind: 'misconfigured',
-      cause: new OidcConnectorError('ERR_ID_TOKEN_REJECTED', `${config.id}: ID token rejected (${code}): ${errorText(err)}`, { cause: err }),
-    };
+    const [what, errorCode] = step === 'userinfo request' ? ['signed userinfo', 'ERR_USERINFO_REJECTED'] : ['ID token', 'ERR_ID_TOKEN_REJECTED'];
+    return { kind: 'misconfigured', cause: new OidcConnectorError(errorCode, `${config.id}: ${what} rejected: ${err.message}`, { cause: err }) };
+  }
+  if (err instanceof UpstreamAnswerInvalid) {
+    return { kind: err.outcome, cause: new OidcConnectorError(err.code, `${config.id}: ${step}: ${err.message}`, { cause: err }) };
   }
   return {
     kind: 'unavailable',
