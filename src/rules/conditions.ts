@@ -7,8 +7,10 @@ import type { ConditionsDocument } from './schema.js';
 export interface Condition {
   /** Where it came from, e.g. `groups.any`, `claims.department`: explain names the condition that failed. */
   readonly field: string;
-  /** Why the condition does not hold for this login, or undefined when it holds. */
-  whyNot(subject: MatchSubject): string | undefined;
+  /** Whether it holds for this login. The login path asks only this, so no explanation text is built per login. */
+  holds(subject: MatchSubject): boolean;
+  /** Why it does not hold; asked only when it does not (explain, and the list of failed conditions). */
+  whyNot(subject: MatchSubject): string;
 }
 
 /** A login prepared once for all rules: lower-cased groups, the primary email's domain. */
@@ -24,14 +26,19 @@ export interface MatchSubject {
 export type ReportIssue = (path: ReadonlyArray<PropertyKey>, message: string) => void;
 
 export function matchSubject(input: RuleInput): MatchSubject {
-  const groups = new Set(input.identity.groups.map((g) => g.toLowerCase()));
-  const groupLeaves = new Set([...groups].map(lastSegment));
+  // Built on first use: a user may have hundreds of groups, and many rule files never ask for them (or for leaves).
+  let groups: Set<string> | undefined;
+  let groupLeaves: Set<string> | undefined;
   const primary = input.identity.emails[0];
   const at = primary?.lastIndexOf('@') ?? -1;
   return {
     input,
-    groups,
-    groupLeaves,
+    get groups() {
+      return (groups ??= new Set(input.identity.groups.map((g) => g.toLowerCase())));
+    },
+    get groupLeaves() {
+      return (groupLeaves ??= new Set([...this.groups].map(lastSegment)));
+    },
     emailDomain: primary && at >= 0 ? primary.slice(at + 1).toLowerCase() : undefined,
     staffInterface: input.staffInterface?.toLowerCase(),
   };
@@ -86,22 +93,22 @@ function groupConditions(
     const has = (s: MatchSubject, g: string) => (byLastSegment ? s.groupLeaves : s.groups).has(g);
     const theirs = (s: MatchSubject) => `the login's groups are ${formatList([...s.input.identity.groups])}`;
     if (mode === 'any') {
-      conditions.push({ field, whyNot: (s) => (wanted.some((g) => has(s, g)) ? undefined : `none of ${formatList(wanted)}; ${theirs(s)}`) });
+      conditions.push({
+        field,
+        holds: (s) => wanted.some((g) => has(s, g)),
+        whyNot: (s) => `none of ${formatList(wanted)}; ${theirs(s)}`,
+      });
     } else if (mode === 'all') {
       conditions.push({
         field,
-        whyNot: (s) => {
-          const missing = wanted.filter((g) => !has(s, g));
-          return missing.length === 0 ? undefined : `missing ${formatList(missing)}; ${theirs(s)}`;
-        },
+        holds: (s) => wanted.every((g) => has(s, g)),
+        whyNot: (s) => `missing ${formatList(wanted.filter((g) => !has(s, g)))}; ${theirs(s)}`,
       });
     } else {
       conditions.push({
         field,
-        whyNot: (s) => {
-          const present = wanted.filter((g) => has(s, g));
-          return present.length === 0 ? undefined : `member of ${formatList(present)}`;
-        },
+        holds: (s) => !wanted.some((g) => has(s, g)),
+        whyNot: (s) => `member of ${formatList(wanted.filter((g) => has(s, g)))}`,
       });
     }
   }
@@ -136,14 +143,14 @@ function claimConditions(
     const read = (s: MatchSubject) => lookupClaimPath(s.input.identity.claims, path);
     if (test.exists !== undefined) {
       const wanted = test.exists;
+      const present = (s: MatchSubject) => {
+        const value = read(s);
+        return value !== undefined && value !== null;
+      };
       conditions.push({
         field: label,
-        whyNot: (s) => {
-          const value = read(s);
-          const present = value !== undefined && value !== null;
-          if (present === wanted) return undefined;
-          return wanted ? `${label} is missing` : `${label} is present (${preview(value)})`;
-        },
+        holds: (s) => present(s) === wanted,
+        whyNot: (s) => (wanted ? `${label} is missing` : `${label} is present (${preview(read(s))})`),
       });
       continue;
     }
@@ -168,11 +175,14 @@ function claimConditions(
     }
     conditions.push({
       field: label,
+      holds: (s) => {
+        const value = read(s);
+        return value !== undefined && value !== null && scalarElements(value).some(accepts);
+      },
       whyNot: (s) => {
         const value = read(s);
         if (value === undefined || value === null) return `${label} is missing`;
-        const elements = scalarElements(value);
-        return elements.some(accepts) ? undefined : `${label} ${preview(value)} ${expectation(elements)}`;
+        return `${label} ${preview(value)} ${expectation(scalarElements(value))}`;
       },
     });
   }
@@ -211,10 +221,9 @@ function emailDomainConditions(
     wanted.some((w) => (w.startsWith('*.') ? domain.endsWith(w.slice(1)) : domain === w));
   return [{
     field: 'email_domain',
-    whyNot: (s) => {
-      if (s.emailDomain === undefined) return 'the login has no email';
-      return matches(s.emailDomain) ? undefined : `primary email domain ${s.emailDomain} is not in ${formatList(wanted)}`;
-    },
+    holds: (s) => s.emailDomain !== undefined && matches(s.emailDomain),
+    whyNot: (s) =>
+      s.emailDomain === undefined ? 'the login has no email' : `primary email domain ${s.emailDomain} is not in ${formatList(wanted)}`,
   }];
 }
 
@@ -233,10 +242,9 @@ function interfaceConditions(
     const allowed = iface.in.map((i) => i.toLowerCase());
     conditions.push({
       field: 'interface.in',
-      whyNot: (s) => {
-        if (s.staffInterface === undefined) return 'the login has no interface';
-        return allowed.includes(s.staffInterface) ? undefined : `interface ${s.staffInterface} is not in ${formatList(allowed)}`;
-      },
+      holds: (s) => s.staffInterface !== undefined && allowed.includes(s.staffInterface),
+      whyNot: (s) =>
+        s.staffInterface === undefined ? 'the login has no interface' : `interface ${s.staffInterface} is not in ${formatList(allowed)}`,
     });
   }
   if (iface.not) {
@@ -244,10 +252,8 @@ function interfaceConditions(
     conditions.push({
       field: 'interface.not',
       // A staff login without an interface is malformed: it satisfies neither `in` nor `not`.
-      whyNot: (s) => {
-        if (s.staffInterface === undefined) return 'the login has no interface';
-        return excluded.includes(s.staffInterface) ? `interface ${s.staffInterface} is excluded` : undefined;
-      },
+      holds: (s) => s.staffInterface !== undefined && !excluded.includes(s.staffInterface),
+      whyNot: (s) => (s.staffInterface === undefined ? 'the login has no interface' : `interface ${s.staffInterface} is excluded`),
     });
   }
   return conditions;
@@ -261,7 +267,8 @@ function listConditions(
   if (!ids) return [];
   return [{
     field,
-    whyNot: (s) => (ids.includes(actual(s)) ? undefined : `${field} ${actual(s)} is not in ${formatList(ids)}`),
+    holds: (s) => ids.includes(actual(s)),
+    whyNot: (s) => `${field} ${actual(s)} is not in ${formatList(ids)}`,
   }];
 }
 

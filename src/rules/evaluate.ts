@@ -26,8 +26,8 @@ export interface ConditionFailure {
 export type RuleVisitor = (rule: CompiledRule, result: { kind: 'other-audience' } | { kind: 'checked'; failures: ConditionFailure[] }) => void;
 
 /**
- * The one matching loop. Without a visitor it stops at a rule's first failing condition; with one it checks
- * every condition, so `explain` can list all reasons.
+ * The one matching loop. Without a visitor it stops at a rule's first failing condition and builds no text;
+ * with one it checks every condition, so `explain` can list all reasons.
  */
 export function decide(rules: RuleSet, input: RuleInput, visit?: RuleVisitor): RuleDecision {
   const subject = matchSubject(input);
@@ -36,9 +36,14 @@ export function decide(rules: RuleSet, input: RuleInput, visit?: RuleVisitor): R
       visit?.(rule, { kind: 'other-audience' });
       continue;
     }
-    const failures = failedConditions(rule, subject, visit !== undefined);
-    visit?.(rule, { kind: 'checked', failures });
-    if (failures.length > 0) continue;
+    if (visit) {
+      const failures = failedConditions(rule, subject);
+      visit(rule, { kind: 'checked', failures });
+      if (failures.length > 0) continue;
+    } else if (!rule.conditions.every((condition) => condition.holds(subject))) {
+      // A login asks only whether each condition holds: no reason text is built.
+      continue;
+    }
     if (rule.outcome.kind === 'deny') return { kind: 'deny', rule: rule.name, message: rule.outcome.message };
     return { kind: 'allow', rule: rule.name, profile: renderProfile(rules, input, rule.outcome.profile) };
   }
@@ -46,13 +51,10 @@ export function decide(rules: RuleSet, input: RuleInput, visit?: RuleVisitor): R
   return { kind: 'allow', rule: null, profile: renderProfile(rules, input, {}) };
 }
 
-function failedConditions(rule: CompiledRule, subject: MatchSubject, all: boolean): ConditionFailure[] {
+function failedConditions(rule: CompiledRule, subject: MatchSubject): ConditionFailure[] {
   const failures: ConditionFailure[] = [];
   for (const condition of rule.conditions) {
-    const reason = condition.whyNot(subject);
-    if (reason === undefined) continue;
-    failures.push({ condition: `when.${condition.field}`, reason });
-    if (!all) break;
+    if (!condition.holds(subject)) failures.push({ condition: `when.${condition.field}`, reason: condition.whyNot(subject) });
   }
   return failures;
 }
