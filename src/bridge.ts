@@ -47,7 +47,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
 
   let sharedCacheFailure: Error | undefined;
-  const cache = createCache(
+  const cache = await createCache(
     {
       ...(config.cache.redis ? { redis: config.cache.redis } : {}),
       maxEntries: config.cache.maxEntries,

@@ -1,7 +1,7 @@
 import type { KeyValueCache } from './cache.js';
 import { createFailOpenCache, type FailOpenHooks } from './fail-open-cache.js';
 import { createMemoryCache } from './memory-cache.js';
-import { createRedisCache, type RedisCacheConfig } from './redis-cache.js';
+import type { RedisCacheConfig } from './redis-cache.js';
 
 export type { KeyValueCache } from './cache.js';
 export { createCoalescer, type Coalesce } from './coalesce.js';
@@ -15,9 +15,13 @@ export interface CacheConfig {
   maxEntries?: number;
 }
 
-/** Memory for one replica; Redis (falling back to memory when it fails) when configured. */
-export function createCache(config: CacheConfig, hooks: FailOpenHooks = {}): KeyValueCache {
+/**
+ * Memory for one replica; Redis (falling back to memory when it fails) when configured. The Redis client is
+ * loaded only then: ioredis alone adds ~20 MB to the process's memory (docs/benchmarks.md).
+ */
+export async function createCache(config: CacheConfig, hooks: FailOpenHooks = {}): Promise<KeyValueCache> {
   const memory = createMemoryCache({ maxEntries: config.maxEntries ?? 50_000 });
   if (!config.redis) return memory;
+  const { createRedisCache } = await import('./redis-cache.js');
   return createFailOpenCache(createRedisCache(config.redis), memory, hooks);
 }

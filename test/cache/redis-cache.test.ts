@@ -70,7 +70,7 @@ describe('redis connection plan', () => {
 
 describe('createCache', () => {
   it('is memory only without redis', async () => {
-    const cache = createCache({ maxEntries: 100 });
+    const cache = await createCache({ maxEntries: 100 });
     expect(cache.kind).toBe('memory');
     await cache.set('k', 'v', 1_000);
     expect(await cache.get('k')).toBe('v');

@@ -331,16 +331,16 @@ describeWithServer('redis', 'Entra ID groups cached in a real Redis', (redis) =>
     inspect.disconnect();
   });
 
-  function replica(url: string, onDegraded?: () => void) {
-    const cache = createCache({ redis: { url, keyPrefix, connectTimeoutMs: 1_000, commandTimeoutMs: 500 } }, onDegraded ? { onDegraded } : {});
+  async function replica(url: string, onDegraded?: () => void) {
+    const cache = await createCache({ redis: { url, keyPrefix, connectTimeoutMs: 1_000, commandTimeoutMs: 500 } }, onDegraded ? { onDegraded } : {});
     const results: string[] = [];
     const connector = connectorWith(entraConfig(), { cache, ttlSeconds: 120, onResult: (r) => results.push(r) });
     return { cache, connector, results };
   }
 
   it('shares the Graph answer between replicas: the second replica makes no Graph call', async () => {
-    const a = replica(redis.url);
-    const b = replica(redis.url);
+    const a = await replica(redis.url);
+    const b = await replica(redis.url);
     try {
       entra.resetCounters();
       expect(identityOf(await a.connector.login(attempt('megan@contoso.example'), signal())).groups).toHaveLength(250);
@@ -366,9 +366,9 @@ describeWithServer('redis', 'Entra ID groups cached in a real Redis', (redis) =>
   it('keeps logging in when its Redis dies mid-run (slower, per replica), and says so', async () => {
     const own = await startRedis();
     const url = own.url;
-    const before = replica(url);
+    const before = await replica(url);
     let degraded = 0;
-    const after = replica(url, () => degraded++);
+    const after = await replica(url, () => degraded++);
     try {
       entra.resetCounters();
       expect(identityOf(await before.connector.login(attempt('megan@contoso.example'), signal())).groups).toHaveLength(250);

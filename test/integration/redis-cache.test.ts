@@ -116,8 +116,8 @@ describeWithServer('redis', 'Redis cache against a real redis-server', (redis) =
 
   it('createCache with a redis section shares through Redis', async () => {
     const prefix = uniquePrefix();
-    const first = createCache({ redis: { url: redis.url, keyPrefix: prefix } });
-    const second = createCache({ redis: { url: redis.url, keyPrefix: prefix } });
+    const first = await createCache({ redis: { url: redis.url, keyPrefix: prefix } });
+    const second = await createCache({ redis: { url: redis.url, keyPrefix: prefix } });
     opened.push(first, second);
     expect(first.kind).toBe('redis');
     await first.set('k', 'shared', 60_000);
@@ -178,7 +178,7 @@ describeWithServer('redis', 'fail-open cache when Redis dies and comes back', ()
   it('answers from memory within the connect timeout when Redis was never reachable', async () => {
     const closedPort = await freeLoopbackPort();
     const onDegraded = vi.fn();
-    const cache = createCache({ redis: { url: `redis://127.0.0.1:${closedPort}`, connectTimeoutMs: 300 } }, { onDegraded });
+    const cache = await createCache({ redis: { url: `redis://127.0.0.1:${closedPort}`, connectTimeoutMs: 300 } }, { onDegraded });
     try {
       const startedAt = Date.now();
       await cache.set('k', 'v', 60_000);

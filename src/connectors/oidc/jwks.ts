@@ -79,9 +79,23 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     return usable(select(fresh, alg, kid, endpoint), alg, kid, endpoint);
   };
 
+  let lastFailedRefresh: number | undefined;
+  // A set older than maxAge is refreshed in the background: the login at hand goes on with the keys it has, so
+  // no login waits for the JWKS every few minutes, and a JWKS outage does not stop logins whose keys are known.
+  // A withdrawn key stops being trusted as soon as the new set is in. After a failed refresh, wait a cooldown.
+  const refreshInBackground = (): void => {
+    if (inflight) return;
+    if (lastFailedRefresh !== undefined && now() - lastFailedRefresh < cooldownMs) return;
+    refresh().then(
+      () => void (lastFailedRefresh = undefined),
+      () => void (lastFailedRefresh = now()),
+    );
+  };
+
   return {
     keyFor(alg, kid, signal) {
-      if (keys === undefined || now() - fetchedAt >= maxAgeMs) return pickFromFresh(refresh(), alg, kid, signal);
+      if (keys === undefined) return pickFromFresh(refresh(), alg, kid, signal);
+      if (now() - fetchedAt >= maxAgeMs) refreshInBackground();
       const match = select(keys, alg, kid, endpoint);
       if (match) return usable(match, alg, kid, endpoint);
       // Unknown kid. A fetch already under way may bring it; otherwise refetch unless one was done lately.

@@ -18,6 +18,21 @@ let first: SigningKey;
 let rotated: SigningKey;
 const signal = () => AbortSignal.timeout(5_000);
 
+/** Waits (up to 2 s) for something the bridge does in the background. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (!condition()) throw new Error('timed out waiting');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Runs `run` again (for up to 2 s) until it rejects, and rejects with that error; resolves if it never does. */
+async function eventually(run: () => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    await run();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** A clock the test moves by hand, so a 30 s cooldown needs no 30 s wait. */
 function manualClock() {
   let ms = Date.now();
@@ -108,16 +123,37 @@ describe('JWKS cache', () => {
     expect(idp.jwksRequests() - before).toBe(2);
   });
 
-  it('fetches the set again once it is five minutes old (a withdrawn key stops being trusted)', async () => {
+  it('refreshes a five-minute-old set in the background: logins go on, a withdrawn key is refused once the new set is in', async () => {
     const clock = manualClock();
     const verify = verifier(clock);
     const token = await idp.idToken(first);
     await verify.verify(token, signal());
+    const before = idp.jwksRequests();
     idp.publish([rotated]);
     clock.advance(299_000);
     await expect(verify.verify(token, signal())).resolves.toMatchObject({ sub: 'u-1' });
+    expect(idp.jwksRequests()).toBe(before);
     clock.advance(1_000);
-    await expect(verify.verify(token, signal())).rejects.toThrow(/no key .* kid "key-2024"/);
+    // Stale: this login is answered from the keys at hand while the set is fetched again.
+    await expect(verify.verify(token, signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await until(() => idp.jwksRequests() > before);
+    await expect(eventually(() => verify.verify(token, signal()))).rejects.toThrow(/no key .* kid "key-2024"/);
+    await expect(verify.verify(await idp.idToken(rotated), signal())).resolves.toMatchObject({ sub: 'u-1' });
+  });
+
+  it('keeps verifying with the keys it has while a stale set cannot be refreshed (JWKS down)', async () => {
+    const clock = manualClock();
+    const verify = verifier(clock);
+    const token = await idp.idToken(first);
+    await verify.verify(token, signal());
+    idp.jwksAnswer(() => ({ status: 503, body: 'down for maintenance' }));
+    const before = idp.jwksRequests();
+    clock.advance(600_000);
+    for (let i = 0; i < 5; i++) await expect(verify.verify(token, signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await until(() => idp.jwksRequests() > before);
+    // One failed refresh, then a cooldown before the next try: logins do not hammer a failing endpoint.
+    for (let i = 0; i < 5; i++) await verify.verify(token, signal());
+    expect(idp.jwksRequests() - before).toBe(1);
   });
 
   it('does not remember a failed fetch: the next login fetches again', async () => {
