@@ -90,7 +90,7 @@ export class Report {
     );
   }
 
-  latency(plan: { rate: number; rounds: number; durationMs: number }, runs: Map<string, { samples: number[]; lagMs: number }>): void {
+  latency(plan: { rate: number; rounds: number; durationMs: number }, runs: Map<string, { samples: number[]; rounds: number[][]; lagMs: number }>): void {
     const s = (name: string): LatencySummary => summarize(runs.get(name)?.samples ?? []);
     const lag = (name: string): string => ms(runs.get(name)?.lagMs ?? Number.NaN);
     const [a, b, c] = [s('A'), s('B'), s('C')];
@@ -98,9 +98,15 @@ export class Report {
       `| ${label} | ${x.count} | ${ms(x.p50)} | ${ms(x.p90)} | ${ms(x.p99)} | ${ms(x.p999)} | ${ms(x.max)} | ${lag(name)} |`;
     const diff = (label: string, x: LatencySummary, y: LatencySummary) =>
       `| ${label} | | ${signed(x.p50 - y.p50)} | ${signed(x.p90 - y.p90)} | ${signed(x.p99 - y.p99)} | ${signed(x.p999 - y.p999)} | | |`;
-    const extraP50 = c.p50 - b.p50;
-    const extraP99 = c.p99 - b.p99;
-    this.data['latency'] = { A: a, B: b, C: c };
+    // Judged per round, then the median: B and C of one round ran back to back, so a burst of noise from this
+    // VM's neighbours spoils one round's difference rather than the pooled percentile of all of them.
+    const roundsOf = (name: string) => (runs.get(name)?.rounds ?? []).map((samples) => summarize(samples));
+    const [roundsB, roundsC] = [roundsOf('B'), roundsOf('C')];
+    const perRound = roundsC.slice(0, roundsB.length).map((cr, i) => ({ p50: cr.p50 - roundsB[i]!.p50, p99: cr.p99 - roundsB[i]!.p99 }));
+    const extraP50 = median(perRound.map((d) => d.p50));
+    const extraP99 = median(perRound.map((d) => d.p99));
+    const list = (values: number[]) => values.map((v) => signed(v)).join(', ');
+    this.data['latency'] = { A: a, B: b, C: c, perRoundCminusB: perRound };
     this.check('2 latency', 'bridge adds ≤ 1 ms p50 over B', `${signed(extraP50)} ms`, extraP50 <= 1);
     this.check('2 latency', 'bridge adds ≤ 3 ms p99 over B', `${signed(extraP99)} ms`, extraP99 <= 3);
     this.add(2, 
@@ -114,9 +120,12 @@ export class Report {
         row(NAMES['C']!, c, 'C'),
         diff('B − A (what any bridge adds)', b, a),
         diff('C − A (what this bridge adds)', c, a),
-        diff('**C − B (the bridge over the limit)**', c, b),
+        diff('C − B (the bridge over the limit)', c, b),
         '',
-        `Target: C − B ≤ 1 ms at p50 (measured ${signed(extraP50)}) and ≤ 3 ms at p99 (measured ${signed(extraP99)}). ` +
+        `C − B per round: p50 ${list(perRound.map((d) => d.p50))}; p99 ${list(perRound.map((d) => d.p99))}. ` +
+          `**Median: p50 ${signed(extraP50)}, p99 ${signed(extraP99)}** — target ≤ 1 ms at p50 and ≤ 3 ms at p99. ` +
+          'The table pools all rounds; the target is judged on the median of the per-round differences, because one ' +
+          'round disturbed by the machine\'s neighbours moves a pooled p99 by tens of ms. ' +
           'Latency is timed from the moment each request is handed to the client pool (queueing there included); the last column is how late ' +
           'the load generator started a request at worst (a busy CPU 0 delays it, and the target then sees a small burst).',
       ].join('\n'),

@@ -26,7 +26,7 @@ const HELP = `Usage: npm run bench [-- options]
   --smoke            a few seconds, tiny load: checks that every part still works (CI); exits 1 on any
                      failure (with CI=true also when redis-server cannot start)
   --no-pin           do not pin processes to CPUs with taskset
-  --rounds N         saturation / latency rounds per target (default 3 / 2)
+  --rounds N         saturation / latency rounds per target (default 3 / 3)
   --connections N    saturation connections (default 200)
   --rate N           fixed offered load for the latency measurement, logins/s (default 500)
   --duration S       seconds measured per saturation round (default 5)
@@ -70,7 +70,7 @@ const plan = {
     durationMs: num(flags.duration, smoke ? 0.6 : 5) * 1000,
   },
   latency: {
-    rounds: num(flags.rounds, smoke ? 1 : 2),
+    rounds: num(flags.rounds, smoke ? 1 : 3),
     rate: num(flags.rate, smoke ? 100 : 500),
     warmupMs: smoke ? 300 : 2_000,
     durationMs: smoke ? 700 : 8_000,
@@ -254,7 +254,7 @@ try {
   let latencyPeakC: number | undefined;
   if (runs(2)) {
     log(`measurement 2: latency at ${plan.latency.rate} logins/s, open loop`);
-    const latency = new Map<string, { samples: number[]; lagMs: number }>();
+    const latency = new Map<string, { samples: number[]; rounds: number[][]; lagMs: number }>();
     for (let round = 0; round < plan.latency.rounds; round++) {
       for (const subject of round % 2 ? [...subjects].reverse() : subjects) {
         giveCpuTo(subject);
@@ -263,8 +263,12 @@ try {
         const r = await loadgen.call('open', { target: subject.target(), ratePerSecond: rate, connections: 64, warmupMs, durationMs });
         if (subject.name === 'C') latencyPeakC = Math.max(latencyPeakC ?? 0, (await bridge.call('stats', {})).peakRssBytes);
         assertNoFailures(`target ${subject.name}`, r);
-        const so_far = latency.get(subject.name) ?? { samples: [], lagMs: 0 };
-        latency.set(subject.name, { samples: [...so_far.samples, ...(r.samples ?? [])], lagMs: Math.max(so_far.lagMs, r.schedulerLagMaxMs ?? 0) });
+        const so_far = latency.get(subject.name) ?? { samples: [], rounds: [], lagMs: 0 };
+        latency.set(subject.name, {
+          samples: [...so_far.samples, ...(r.samples ?? [])],
+          rounds: [...so_far.rounds, r.samples ?? []],
+          lagMs: Math.max(so_far.lagMs, r.schedulerLagMaxMs ?? 0),
+        });
         log(`  round ${round + 1} ${subject.name}: p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms`);
       }
     }
