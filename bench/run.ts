@@ -72,7 +72,9 @@ const plan = {
   latency: {
     rounds: num(flags.rounds, smoke ? 1 : 3),
     rate: num(flags.rate, smoke ? 100 : 500),
-    warmupMs: smoke ? 300 : 2_000,
+    // Long enough for V8 to finish optimising after the target sat idle while the others were measured: with 2 s,
+    // the bridge's first ~0.5 s of each round still ran slow (its compiler threads share its one CPU).
+    warmupMs: smoke ? 300 : 5_000,
     durationMs: smoke ? 700 : 8_000,
   },
   realistic: { tokenDelayMs: 80, graphDelayMs: 60, groups: 250, rate: smoke ? 25 : 20, durationMs: smoke ? 600 : 6_000 },

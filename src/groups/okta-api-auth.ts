@@ -1,5 +1,4 @@
-import * as client from 'openid-client';
-import { importPKCS8 } from 'jose';
+import type { ClientAuth, ServerMetadata } from 'openid-client';
 import { abortable } from '../connectors/abortable.js';
 import { GroupLookupError } from './group-lookup-error.js';
 
@@ -51,7 +50,9 @@ export function createOktaApiAuth(config: OktaApiAuthConfig, options: OktaApiAut
     const base = options.orgUrl.replace(/\/+$/, '');
     // The org authorization server (not a custom one) issues tokens for Okta's own APIs.
     const tokenEndpoint = `${base}/oauth2/v1/token`;
-    let auth: client.ClientAuth;
+    // Loaded on the first token request: only OAuth app tokens need these (~10 MB of memory).
+    const [client, { importPKCS8 }] = await Promise.all([import('openid-client'), import('jose')]);
+    let auth: ClientAuth;
     if (oauth.privateKey) {
       let key: Awaited<ReturnType<typeof importPKCS8>>;
       try {
@@ -68,7 +69,7 @@ export function createOktaApiAuth(config: OktaApiAuthConfig, options: OktaApiAut
     } else {
       auth = client.ClientSecretBasic(oauth.clientSecret);
     }
-    const server: client.ServerMetadata = { issuer: base, token_endpoint: tokenEndpoint };
+    const server: ServerMetadata = { issuer: base, token_endpoint: tokenEndpoint };
     const configuration = new client.Configuration(server, oauth.clientId, {}, auth);
     configuration.timeout = Math.ceil(options.timeoutMs / 1000);
     if (options.allowInsecureHttp) client.allowInsecureRequests(configuration);

@@ -1,5 +1,4 @@
-import { PrivateKeyJwt, type ClientMetadata, type ServerMetadata } from 'openid-client';
-import { importPKCS8 } from 'jose';
+import type { ClientMetadata, ServerMetadata } from 'openid-client';
 import type { OidcConnectorConfig } from './oidc-config.js';
 
 /**
@@ -40,6 +39,8 @@ export async function createClientAuthentication(config: OidcConnectorConfig, is
     case 'private_key_jwt': {
       // Correct rather than fast: openid-client's own assertion (jti, aud = issuer, exp = now + 60, iat, nbf,
       // iss = sub = client_id), signed with WebCrypto. Only deployments that chose this method pay for it.
+      // Loaded here only: the libraries weigh ~10 MB of memory that the other methods do not need.
+      const [{ PrivateKeyJwt }, { importPKCS8 }] = await Promise.all([import('openid-client'), import('jose')]);
       const key = await importPKCS8(config.privateKey ?? '', config.privateKeyAlg);
       const sign = PrivateKeyJwt(config.privateKeyId ? { key, kid: config.privateKeyId } : key);
       const server = { issuer } as ServerMetadata;

@@ -1,12 +1,11 @@
-import * as client from 'openid-client';
 import type { OidcConnectorConfig } from './oidc-config.js';
-import { UpstreamAnswerInvalid, type UpstreamHttp } from './upstream-http.js';
+import { endpointOf, UpstreamAnswerInvalid, type UpstreamHttp } from './upstream-http.js';
 
 /**
  * Where the IdP's endpoints are: configured (`endpoints`), or read once from its discovery document (OpenID
- * Connect Discovery 1.0 §4) by openid-client, which also checks that the document's issuer is the configured one.
- * The discovery request goes through our pool with the first login's deadline, passed per call — no
- * AsyncLocalStorage.
+ * Connect Discovery 1.0 §4), whose `issuer` must be the configured one (§4.3) — the checks openid-client made.
+ * Read with our own pool and the first login's deadline; done by hand so that openid-client (and the ~10 MB it
+ * brings) is loaded only for private_key_jwt and the Okta API's app tokens.
  */
 export interface IdpEndpoints {
   /** The issuer identifier as the IdP states it: ID tokens' `iss` must equal it exactly. */
@@ -18,6 +17,9 @@ export interface IdpEndpoints {
   userinfoSigningAlgs: string[];
 }
 
+const WELL_KNOWN = '/.well-known/openid-configuration';
+const MAX_DOCUMENT_BYTES = 512 * 1024;
+
 export async function resolveIdpEndpoints(config: OidcConnectorConfig, http: UpstreamHttp, signal: AbortSignal): Promise<IdpEndpoints> {
   if (config.endpoints) {
     return {
@@ -28,46 +30,53 @@ export async function resolveIdpEndpoints(config: OidcConnectorConfig, http: Ups
       userinfoSigningAlgs: [],
     };
   }
-  const execute = config.allowInsecureHttp ? [client.allowInsecureRequests] : [];
-  const discovered = await client.discovery(new URL(config.issuer), config.clientId, undefined, client.None(), {
-    execute,
-    timeout: Math.ceil(config.timeoutMs / 1000),
-    [client.customFetch]: fetchThrough(http, signal),
-  });
-  const metadata = discovered.serverMetadata();
+  // §4: the issuer without a terminating "/", then the well-known path.
+  const location = endpointOf(`${config.issuer.replace(/\/+$/, '')}${WELL_KNOWN}`, config.allowInsecureHttp);
+  const answer = await http.call(location, { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'loginshare-bridge' }, signal });
+  if (answer.status !== 200) throw new Error(`${location.href} answered HTTP ${answer.status}`);
+  if (answer.body.length > MAX_DOCUMENT_BYTES) throw new Error(`${location.href} answered a document over ${MAX_DOCUMENT_BYTES} bytes`);
+  let document: unknown;
+  try {
+    document = JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    throw new Error(`${location.href} did not answer JSON`);
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new UpstreamAnswerInvalid('ERR_OIDC_DISCOVERY_INCOMPLETE', 'misconfigured', `${location.href} is not a JSON object`);
+  }
+  const metadata = document as Record<string, unknown>;
+  const text = (field: string): string | undefined => (typeof metadata[field] === 'string' && metadata[field] !== '' ? (metadata[field] as string) : undefined);
   const missing = (field: string) =>
     new UpstreamAnswerInvalid('ERR_OIDC_DISCOVERY_INCOMPLETE', 'misconfigured', `the discovery document of ${config.issuer} has no ${field}`);
-  if (!metadata.token_endpoint) throw missing('token_endpoint');
-  if (!metadata.jwks_uri) throw missing('jwks_uri');
-  const algs = metadata.userinfo_signing_alg_values_supported;
+
+  const issuer = text('issuer');
+  if (!issuer) throw missing('issuer');
+  // §4.3: the document's issuer is the one the document was asked of (compared as URLs, as openid-client did).
+  if (!sameUrl(issuer, config.issuer)) {
+    throw new UpstreamAnswerInvalid(
+      'ERR_OIDC_DISCOVERY_ISSUER',
+      'misconfigured',
+      `the discovery document of ${config.issuer} names another issuer: "${issuer}" (set issuer to exactly what the IdP states)`,
+    );
+  }
+  const token = text('token_endpoint');
+  if (!token) throw missing('token_endpoint');
+  const jwks = text('jwks_uri');
+  if (!jwks) throw missing('jwks_uri');
+  const algs = metadata['userinfo_signing_alg_values_supported'];
   return {
-    issuer: metadata.issuer,
-    token: metadata.token_endpoint,
-    jwks: metadata.jwks_uri,
-    userinfo: metadata.userinfo_endpoint,
+    issuer,
+    token,
+    jwks,
+    userinfo: text('userinfo_endpoint'),
     userinfoSigningAlgs: Array.isArray(algs) ? algs.filter((a): a is string => typeof a === 'string') : [],
   };
 }
 
-/** openid-client speaks fetch; this answers it from our pool, bounded by openid-client's timeout and the login's deadline. */
-function fetchThrough(http: UpstreamHttp, signal: AbortSignal): client.CustomFetch {
-  return async (url, init) => {
-    const parsed = new URL(url);
-    const answer = await http.call(
-      { href: parsed.href, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, host: parsed.host },
-      {
-        method: init.method === 'POST' ? 'POST' : 'GET',
-        headers: init.headers,
-        ...(typeof init.body === 'string' ? { body: init.body } : init.body instanceof URLSearchParams ? { body: init.body.toString() } : {}),
-        signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
-      },
-    );
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else if (value !== undefined) headers.set(name, value);
-    }
-    const empty = answer.status === 204 || answer.status === 304;
-    return new Response(empty ? null : answer.body, { status: answer.status, headers });
-  };
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
 }

@@ -41,6 +41,9 @@ export interface LoopbackIdp {
   /** The token endpoint's answer from now on; the default issues a token set with an ID token for `username`. */
   tokenAnswer(handler: Handler | undefined): void;
   userinfoAnswer(handler: Handler | undefined): void;
+  /** Replaces the discovery document's answer; undefined restores the real one. */
+  discoveryAnswer(handler: Handler | undefined): void;
+  discoveryRequests(): number;
   lastTokenRequest(): RecordedRequest | undefined;
   /** A signed ID token for this IdP and client: `claims` override the defaults (undefined removes one). */
   idToken(key: SigningKey, claims?: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
@@ -67,6 +70,8 @@ export async function startLoopbackIdp(options: { clientId?: string; key?: Signi
   let jwksHandler: Handler | undefined;
   let tokenHandler: Handler | undefined;
   let userinfoHandler: Handler | undefined;
+  let discoveryHandler: Handler | undefined;
+  let discoveryCount = 0;
   let jwksCount = 0;
   let lastToken: RecordedRequest | undefined;
   let issuer = '';
@@ -96,6 +101,8 @@ export async function startLoopbackIdp(options: { clientId?: string; key?: Signi
   const route = async (request: RecordedRequest): Promise<Answer> => {
     switch (request.path) {
       case '/.well-known/openid-configuration':
+        discoveryCount += 1;
+        if (discoveryHandler) return discoveryHandler(request);
         return json(200, {
           issuer,
           token_endpoint: `${issuer}/token`,
@@ -137,6 +144,10 @@ export async function startLoopbackIdp(options: { clientId?: string; key?: Signi
     userinfoAnswer(handler) {
       userinfoHandler = handler;
     },
+    discoveryAnswer(handler) {
+      discoveryHandler = handler;
+    },
+    discoveryRequests: () => discoveryCount,
     lastTokenRequest: () => lastToken,
     idToken,
     tokenResponse,
