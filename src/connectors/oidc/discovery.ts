@@ -1,5 +1,5 @@
 import type { OidcConnectorConfig } from './oidc-config.js';
-import { endpointOf, UpstreamAnswerInvalid, type UpstreamHttp } from './upstream-http.js';
+import { endpointOf, UpstreamAnswerInvalid, USER_AGENT, type UpstreamHttp } from './upstream-http.js';
 
 /**
  * Where the IdP's endpoints are: configured (`endpoints`), or read once from its discovery document (OpenID
@@ -32,7 +32,7 @@ export async function resolveIdpEndpoints(config: OidcConnectorConfig, http: Ups
   }
   // §4: the issuer without a terminating "/", then the well-known path.
   const location = endpointOf(`${config.issuer.replace(/\/+$/, '')}${WELL_KNOWN}`, config.allowInsecureHttp);
-  const answer = await http.call(location, { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'loginshare-bridge' }, signal });
+  const answer = await http.call(location, { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT }, signal });
   if (answer.status !== 200) throw new Error(`${location.href} answered HTTP ${answer.status}`);
   if (answer.body.length > MAX_DOCUMENT_BYTES) throw new Error(`${location.href} answered a document over ${MAX_DOCUMENT_BYTES} bytes`);
   let document: unknown;

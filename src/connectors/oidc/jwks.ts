@@ -1,7 +1,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { abortable } from '../abortable.js';
 import { JWS_ALGORITHMS, JwtRejected, type KeySource } from './jws.js';
-import { isJsonObject, mediaType, parseJson, type Endpoint, type UpstreamHttp } from './upstream-http.js';
+import { isJsonObject, mediaType, parseJson, USER_AGENT, type Endpoint, type UpstreamHttp } from './upstream-http.js';
 
 /**
  * The IdP's signing keys (RFC 7517 JWK Set from `jwks_uri`), fetched on first use and imported once into
@@ -145,7 +145,7 @@ function noKey(alg: string, kid: string | undefined, endpoint: Endpoint, when: s
   return new JwtRejected(`no key in the JWKS at ${endpoint.host} (${when}) fits alg ${alg}${kid ? ` and kid "${kid}"` : ''}`);
 }
 
-const ACCEPT_JWKS = { accept: 'application/json, application/jwk-set+json', 'user-agent': 'loginshare-bridge' };
+const ACCEPT_JWKS = { accept: 'application/json, application/jwk-set+json', 'user-agent': USER_AGENT };
 
 /** Fetches and imports a JWK Set; checks as oauth4webapi's processJwksResponse did. */
 async function download(http: UpstreamHttp, endpoint: Endpoint): Promise<SigningKey[]> {

@@ -9,6 +9,7 @@ import {
   type Endpoint,
   type UpstreamAnswer,
   type UpstreamHttp,
+  USER_AGENT,
 } from './upstream-http.js';
 
 /**
@@ -95,8 +96,6 @@ export function createTokenEndpoint(http: UpstreamHttp, settings: TokenEndpointS
   };
 }
 
-/** Names the bridge in the IdP's logs. */
-const USER_AGENT = 'loginshare-bridge';
 
 function tokenSetFrom(answer: UpstreamAnswer, endpoint: Endpoint): TokenSet {
   if (answer.status !== 200) throw refusal(answer, endpoint);

@@ -70,6 +70,9 @@ export function endpointOf(url: string, allowInsecureHttp: boolean): Endpoint {
   return { href: parsed.href, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, host: parsed.host };
 }
 
+/** Names the bridge in the IdP's logs, on every call it makes. */
+export const USER_AGENT = 'loginshare-bridge';
+
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {

@@ -8,6 +8,7 @@ import {
   UpstreamAnswerInvalid,
   type Endpoint,
   type UpstreamHttp,
+  USER_AGENT,
 } from './upstream-http.js';
 
 /**
@@ -29,7 +30,7 @@ export interface UserinfoEndpoint {
   fetch(accessToken: string, expectedSubject: string, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 
-const HEADERS = { accept: 'application/json, application/jwt', 'user-agent': 'loginshare-bridge' };
+const HEADERS = { accept: 'application/json, application/jwt', 'user-agent': USER_AGENT };
 
 export function createUserinfoEndpoint(http: UpstreamHttp, settings: UserinfoSettings): UserinfoEndpoint {
   const { endpoint } = settings;
