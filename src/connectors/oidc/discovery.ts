@@ -1,5 +1,5 @@
 import type { OidcConnectorConfig } from './oidc-config.js';
-import { endpointOf, UpstreamAnswerInvalid, USER_AGENT, type UpstreamHttp } from './upstream-http.js';
+import { endpointOf, isJsonObject, parseJson, UpstreamAnswerInvalid, USER_AGENT, type UpstreamHttp } from './upstream-http.js';
 
 /**
  * Where the IdP's endpoints are: configured (`endpoints`), or read once from its discovery document (OpenID
@@ -35,16 +35,12 @@ export async function resolveIdpEndpoints(config: OidcConnectorConfig, http: Ups
   const answer = await http.call(location, { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT }, signal });
   if (answer.status !== 200) throw new Error(`${location.href} answered HTTP ${answer.status}`);
   if (answer.body.length > MAX_DOCUMENT_BYTES) throw new Error(`${location.href} answered a document over ${MAX_DOCUMENT_BYTES} bytes`);
-  let document: unknown;
-  try {
-    document = JSON.parse(answer.body.toString('utf8'));
-  } catch {
-    throw new Error(`${location.href} did not answer JSON`);
-  }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+  const parsed = parseJson(answer);
+  if (!parsed) throw new Error(`${location.href} did not answer JSON`);
+  const metadata = parsed.value;
+  if (!isJsonObject(metadata)) {
     throw new UpstreamAnswerInvalid('ERR_OIDC_DISCOVERY_INCOMPLETE', 'misconfigured', `${location.href} is not a JSON object`);
   }
-  const metadata = document as Record<string, unknown>;
   const text = (field: string): string | undefined => (typeof metadata[field] === 'string' && metadata[field] !== '' ? (metadata[field] as string) : undefined);
   const missing = (field: string) =>
     new UpstreamAnswerInvalid('ERR_OIDC_DISCOVERY_INCOMPLETE', 'misconfigured', `the discovery document of ${config.issuer} has no ${field}`);
