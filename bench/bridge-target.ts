@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { logDestination } from '../src/observability/log-destination.js';
 import { createBridge } from '../src/bridge.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -25,7 +25,7 @@ const configFile = join(options.dir, options.redisUrl ? 'config-redis.yaml' : 'c
 await writeFile(configFile, bridgeConfigYaml(options));
 const config = await loadConfig(configFile, {});
 // The operational log goes to a file like the audit log, so neither competes with the orchestrator's terminal.
-const log = createLogger({ level: 'info', destination: pino.destination({ dest: join(options.dir, 'bridge.log'), sync: false }) });
+const log = createLogger({ level: 'info', destination: logDestination({ dest: join(options.dir, 'bridge.log') }) });
 const bridge = await createBridge(config, { log });
 const { port, opsPort } = await bridge.listen();
 // Readiness includes the connector's prepare(): with explicit endpoints it needs no network round trip.
@@ -48,3 +48,4 @@ serveCommands<BridgeCommands>(
     },
   },
 );
+

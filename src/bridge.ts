@@ -4,6 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { KeyValueCache } from './cache/cache.js';
 import { createCache } from './cache/index.js';
 import type { PasswordConnector } from './connectors/connector.js';
+import { deadlineIn } from './connectors/deadline.js';
 import { createConnector } from './connectors/registry.js';
 import type { GroupCacheOptions } from './groups/cached-group-resolver.js';
 import { withCircuitBreaker } from './connectors/circuit-breaker.js';
@@ -170,7 +171,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     { name: 'rules', critical: true, check: async () => void [...watchers.values()].map((w) => w.current()) },
     ...[...connectors.values()]
       .filter((c) => c.prepare)
-      .map((c) => ({ name: `connector:${c.id}`, critical: strict, check: () => c.prepare!(AbortSignal.timeout(5_000)) })),
+      .map((c) => ({ name: `connector:${c.id}`, critical: strict, check: () => prepareWithin(c, 5_000) })),
   ];
   if (config.cache.redis) {
     readiness.push({
@@ -199,7 +200,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       log.info({ port, opsPort, realms: [...realms.keys()] }, 'loginshare-bridge listening');
       // Discovery in the background, so the first login is not the slow one; failures retry on demand.
       for (const c of connectors.values()) {
-        c.prepare?.(AbortSignal.timeout(10_000)).catch((err: unknown) =>
+        if (!c.prepare) continue;
+        prepareWithin(c, 10_000).catch((err: unknown) =>
           log.warn({ connector: c.id, err: { message: (err as Error).message } }, 'connector not ready yet (will retry)'),
         );
       }
@@ -222,4 +224,14 @@ function listenOn(listener: RequestListener, hostname: string, port: number, ser
     server.listen(port, hostname, () => resolve((server.address() as AddressInfo).port));
     servers.push(server);
   });
+}
+
+/** A connector's warm-up (discovery, keys), bounded like a login is. */
+async function prepareWithin(connector: PasswordConnector, ms: number): Promise<void> {
+  const deadline = deadlineIn(ms, `${connector.id}: warm-up timed out`);
+  try {
+    await connector.prepare?.(deadline);
+  } finally {
+    deadline.dispose();
+  }
 }

@@ -1,4 +1,5 @@
 import type { LoginAttempt, LoginOutcome, PasswordConnector } from './connector.js';
+import type { Deadline } from './deadline.js';
 
 /**
  * When an IdP stops answering, every login would wait for the full upstream timeout and pile up; after
@@ -61,7 +62,7 @@ export function withCircuitBreaker(connector: PasswordConnector, options: Circui
     id: connector.id,
     type: connector.type,
     state: () => state,
-    async login(attempt: LoginAttempt, signal: AbortSignal): Promise<LoginOutcome> {
+    async login(attempt: LoginAttempt, deadline: Deadline): Promise<LoginOutcome> {
       if (state === 'open') {
         if (now() - openedAt < options.openMs) {
           return { kind: 'unavailable', cause: new CircuitOpenError(`${connector.id}: circuit open after ${failures} consecutive failures; not calling the IdP`) };
@@ -73,19 +74,19 @@ export function withCircuitBreaker(connector: PasswordConnector, options: Circui
         if (probing) return { kind: 'unavailable', cause: new CircuitOpenError(`${connector.id}: circuit half-open, trial login in progress`) };
         probing = true;
         try {
-          const outcome = await connector.login(attempt, signal);
+          const outcome = await connector.login(attempt, deadline);
           record(outcome);
           return outcome;
         } finally {
           probing = false;
         }
       }
-      const outcome = await connector.login(attempt, signal);
+      const outcome = await connector.login(attempt, deadline);
       record(outcome);
       return outcome;
     },
   };
-  if (connector.prepare) wrapped.prepare = (signal) => connector.prepare!(signal);
+  if (connector.prepare) wrapped.prepare = (deadline) => connector.prepare!(deadline);
   if (connector.close) wrapped.close = () => connector.close!();
   return wrapped;
 }

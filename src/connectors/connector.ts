@@ -1,3 +1,5 @@
+import type { Deadline } from './deadline.js';
+
 /**
  * The whole contract a way of checking a password has to meet (OIDC, LDAP, SAML ECP, local accounts …).
  * Expected failures are values of `LoginOutcome`, never exceptions: a connector throws only on a bug, and the
@@ -8,9 +10,10 @@ export interface PasswordConnector {
   readonly id: string;
   /** The connector type string from the config file (`oidc`, `local`, …). */
   readonly type: string;
-  login(attempt: LoginAttempt, signal: AbortSignal): Promise<LoginOutcome>;
+  /** Bounds every upstream call by `deadline` (the login's, shared by all connectors asked). */
+  login(attempt: LoginAttempt, deadline: Deadline): Promise<LoginOutcome>;
   /** Optional warm-up (discovery, key fetch) so the first login is not the slow one; drives readiness. */
-  prepare?(signal: AbortSignal): Promise<void>;
+  prepare?(deadline: Deadline): Promise<void>;
   /** Releases sockets and timers. */
   close?(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { KeyValueCache } from '../cache/cache.js';
 import { createCoalescer } from '../cache/coalesce.js';
 import { abortable } from '../connectors/abortable.js';
 import type { GroupResolver } from './group-resolver.js';
+import { deadlineIn } from '../connectors/deadline.js';
 
 /** What the bridge hands every connector so its group lookups share one cache (memory, or Redis + memory). */
 export interface GroupCacheOptions {
@@ -32,7 +33,7 @@ export function createCachedGroupResolver(inner: GroupResolver, options: CachedG
   const coalesce = createCoalescer();
   const ttlMs = options.ttlSeconds * 1000;
   return {
-    async resolve(lookup, signal) {
+    async resolve(lookup, deadline) {
       const key = groupCacheKey(lookup.realmId, options.connectorId, lookup.identity.subject);
       const cached = ttlMs > 0 ? await readGroups(options.cache, key) : undefined;
       if (cached !== undefined) {
@@ -41,11 +42,16 @@ export function createCachedGroupResolver(inner: GroupResolver, options: CachedG
       }
       options.onResult?.('miss');
       const shared = coalesce(key, async () => {
-        const groups = await inner.resolve(lookup, AbortSignal.timeout(options.lookupTimeoutMs));
-        if (ttlMs > 0) await options.cache.set(key, JSON.stringify(groups), ttlMs).catch(() => undefined);
-        return groups;
+        const lookupDeadline = deadlineIn(options.lookupTimeoutMs, 'group lookup timed out');
+        try {
+          const groups = await inner.resolve(lookup, lookupDeadline);
+          if (ttlMs > 0) await options.cache.set(key, JSON.stringify(groups), ttlMs).catch(() => undefined);
+          return groups;
+        } finally {
+          lookupDeadline.dispose();
+        }
       });
-      return abortable(shared, signal);
+      return abortable(shared, deadline.signal);
     },
   };
 }

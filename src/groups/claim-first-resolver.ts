@@ -17,10 +17,10 @@ export interface ClaimFirstOptions {
 
 export function createClaimFirstResolver(options: ClaimFirstOptions, lookup: GroupResolver): GroupResolver {
   return {
-    async resolve(request, signal) {
+    async resolve(request, deadline) {
       const { identity } = request;
       if (!options.needsLookup(identity)) return identity.groups;
-      const fromApi = await lookup.resolve(request, signal);
+      const fromApi = await lookup.resolve(request, deadline);
       const replaced = new Set(stringList(identity.claims[options.groupsClaim]));
       const kept = identity.groups.filter((group) => !replaced.has(group));
       return [...new Set([...kept, ...fromApi])];

@@ -41,7 +41,7 @@ interface GraphError {
 export function createGraphGroupResolver(options: GraphGroupsOptions): GroupResolver {
   const base = options.baseUrl.replace(/\/+$/, '');
   return {
-    async resolve({ accessToken }, signal) {
+    async resolve({ accessToken }, deadline) {
       if (!accessToken) {
         throw new GroupLookupError('ERR_GRAPH_NO_TOKEN', 'Microsoft Graph: the login returned no access token to call Graph with');
       }
@@ -55,7 +55,7 @@ export function createGraphGroupResolver(options: GraphGroupsOptions): GroupReso
         }
         const response = await getJson(url, {
           headers: { authorization: `Bearer ${accessToken}` },
-          signal,
+          signal: deadline.signal,
           timeoutMs: options.timeoutMs,
         });
         if (response.status !== 200) throw graphFailure(response.status, response.body);

@@ -1,4 +1,5 @@
 import type { Identity } from '../connectors/connector.js';
+import type { Deadline } from '../connectors/deadline.js';
 
 /**
  * Where a connector's groups come from when the login answer alone does not carry them all
@@ -14,7 +15,7 @@ export interface GroupLookup {
 
 export interface GroupResolver {
   /** The complete group list for this identity. Throws (or rejects) only when groups cannot be known. */
-  resolve(lookup: GroupLookup, signal: AbortSignal): Promise<string[]>;
+  resolve(lookup: GroupLookup, deadline: Deadline): Promise<string[]>;
 }
 
 /** Groups are exactly what the IdP put in the login answer. */

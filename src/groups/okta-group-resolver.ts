@@ -29,7 +29,7 @@ interface OktaError {
 export function createOktaGroupResolver(options: OktaGroupsOptions): GroupResolver {
   const base = options.orgUrl.replace(/\/+$/, '');
   return {
-    async resolve({ identity }, signal) {
+    async resolve({ identity }, deadline) {
       let url: string | undefined = `${base}/api/v1/users/${encodeURIComponent(identity.subject)}/groups?limit=${options.pageSize}`;
       const groups = new Set<string>();
       for (let page = 0; url !== undefined; page++) {
@@ -37,8 +37,8 @@ export function createOktaGroupResolver(options: OktaGroupsOptions): GroupResolv
           throw new GroupLookupError('ERR_OKTA_TOO_MANY_PAGES', `Okta groups API: more than ${options.maxPages} pages; raise groups.okta.maxPages`);
         }
         const response = await getJson(url, {
-          headers: { authorization: await options.auth.authorization(signal) },
-          signal,
+          headers: { authorization: await options.auth.authorization(deadline.signal) },
+          signal: deadline.signal,
           timeoutMs: options.timeoutMs,
         });
         if (response.status !== 200) throw oktaFailure(response.status, response.body);

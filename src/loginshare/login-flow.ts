@@ -1,4 +1,5 @@
 import type { Identity, LoginAttempt, LoginOutcome, PasswordConnector } from '../connectors/connector.js';
+import { deadlineIn, type Deadline } from '../connectors/deadline.js';
 import type { Realm } from '../realm/realm.js';
 import { evaluateRules, type RuleDecision } from '../rules/index.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
@@ -107,48 +108,39 @@ export async function askConnectors(
   attempt: LoginAttempt,
   deps: Pick<LoginFlowDeps, 'loginTimeoutMs' | 'onConnectorDone'>,
 ): Promise<{ outcome: LoginOutcome; connectorId?: string }> {
-  // A controller and a timer cleared on the way out, not AbortSignal.timeout: on Node 20 that costs ~15 µs and
-  // stays in memory for the whole loginTimeoutMs after the login is done (docs/benchmarks.md).
-  const controller = new AbortController();
-  let reachDeadline!: () => void;
-  const deadlineReached = new Promise<typeof DEADLINE>((resolve) => {
-    reachDeadline = () => resolve(DEADLINE);
+  // One timer for the race below; upstream calls bound themselves by the time left (connectors/deadline.ts).
+  const deadline = deadlineIn(deps.loginTimeoutMs, 'login deadline reached');
+  let timer: NodeJS.Timeout | undefined;
+  const reached = new Promise<typeof DEADLINE>((resolve) => {
+    timer = setTimeout(resolve, deps.loginTimeoutMs, DEADLINE);
+    timer.unref();
   });
-  const timer = setTimeout(() => {
-    controller.abort(new DOMException('login deadline reached', 'TimeoutError'));
-    reachDeadline();
-  }, deps.loginTimeoutMs);
-  timer.unref();
-  const deadline = { signal: controller.signal, reached: deadlineReached };
   try {
     for (const connector of connectors) {
       const started = performance.now();
-      const outcome = await withDeadline(connector, attempt, deadline);
+      const outcome = await withDeadline(connector, attempt, deadline, reached);
       deps.onConnectorDone?.(connector.id, outcome.kind, (performance.now() - started) / 1000);
       if (outcome.kind !== 'unknown_user') return { outcome, connectorId: connector.id };
     }
     return { outcome: { kind: 'unknown_user' } };
   } finally {
     clearTimeout(timer);
+    deadline.dispose();
   }
 }
 
 const DEADLINE = Symbol('login deadline reached');
 
 /**
- * The signal asks the connector to stop; the race makes sure a connector that ignores it cannot hold the answer.
- * (A race with one shared promise rather than an abort listener per connector call: cheaper on Node 20.)
+ * The connector bounds its own upstream calls by the deadline; the race makes sure a connector that does not
+ * cannot hold the answer. (One shared promise rather than a timer or listener per connector call.)
  */
-async function withDeadline(
-  connector: PasswordConnector,
-  attempt: LoginAttempt,
-  deadline: { signal: AbortSignal; reached: Promise<typeof DEADLINE> },
-): Promise<LoginOutcome> {
+async function withDeadline(connector: PasswordConnector, attempt: LoginAttempt, deadline: Deadline, reached: Promise<typeof DEADLINE>): Promise<LoginOutcome> {
   try {
-    const outcome = await Promise.race([connector.login(attempt, deadline.signal), deadline.reached]);
+    const outcome = await Promise.race([connector.login(attempt, deadline), reached]);
     return outcome === DEADLINE ? timedOut(connector) : outcome;
   } catch (err) {
-    if (deadline.signal.aborted && err === deadline.signal.reason) return timedOut(connector);
+    if (deadline.remainingMs() <= 0) return timedOut(connector);
     throw err;
   }
 }

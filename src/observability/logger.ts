@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { isoTimestamp, logDestination } from './log-destination.js';
 
 export type { Logger } from 'pino';
 
@@ -35,17 +36,17 @@ export function createLogger(options: { level: string; destination?: Destination
     {
       level: options.level,
       base: { service: options.name ?? 'loginshare-bridge' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimestamp,
       redact: { paths: options.redact ?? REDACTED_PATHS, censor: CENSOR },
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? logDestination({ dest: 1 }),
   );
 }
 
 /** The audit stream: one line per login, to stdout with the rest, to stderr, or to its own file. */
 export function createAuditLogger(target: string, level: string, main: Logger): Logger {
   if (target === 'stdout') return main.child({ stream: 'audit' }, { redact: { paths: AUDIT_REDACTED_PATHS, censor: CENSOR } });
-  const dest = target === 'stderr' ? pino.destination({ dest: 2, sync: false }) : pino.destination({ dest: target, mkdir: true, sync: false });
+  const dest = target === 'stderr' ? logDestination({ dest: 2 }) : logDestination({ dest: target, mkdir: true });
   return createLogger({ level, destination: dest, name: 'loginshare-bridge-audit', redact: AUDIT_REDACTED_PATHS }).child({ stream: 'audit' });
 }

@@ -1,9 +1,10 @@
+import { deadlineIn } from '../../src/connectors/deadline.js';
 import { describe, expect, it } from 'vitest';
 import type { LoginOutcome, PasswordConnector } from '../../src/connectors/connector.js';
 import { withCircuitBreaker, type CircuitState } from '../../src/connectors/circuit-breaker.js';
 
 const attempt = { username: 'u', password: 'p', endUserIp: '', audience: 'user' as const, realmId: 'r' };
-const signal = AbortSignal.timeout(10_000);
+const deadline = deadlineIn(10_000);
 
 function scripted(outcomes: LoginOutcome['kind'][]) {
   let calls = 0;
@@ -26,9 +27,9 @@ describe('circuit breaker', () => {
     const states: CircuitState[] = [];
     const idp = scripted(['unavailable']);
     const breaker = withCircuitBreaker(idp.connector, { failureThreshold: 3, openMs: 30_000, now: () => clock, onStateChange: (_id, s) => states.push(s) });
-    for (let i = 0; i < 3; i++) expect((await breaker.login(attempt, signal)).kind).toBe('unavailable');
+    for (let i = 0; i < 3; i++) expect((await breaker.login(attempt, deadline)).kind).toBe('unavailable');
     expect(breaker.state()).toBe('open');
-    const outcome = await breaker.login(attempt, signal);
+    const outcome = await breaker.login(attempt, deadline);
     expect(outcome.kind === 'unavailable' && outcome.cause.message).toMatch(/circuit open/);
     expect(idp.calls()).toBe(3);
     expect(states).toEqual(['open']);
@@ -38,23 +39,23 @@ describe('circuit breaker', () => {
     let clock = 0;
     const idp = scripted(['unavailable', 'unavailable', 'invalid_credentials', 'ok']);
     const breaker = withCircuitBreaker(idp.connector, { failureThreshold: 2, openMs: 1_000, now: () => clock });
-    await breaker.login(attempt, signal);
-    await breaker.login(attempt, signal);
+    await breaker.login(attempt, deadline);
+    await breaker.login(attempt, deadline);
     expect(breaker.state()).toBe('open');
     clock = 1_500;
-    expect((await breaker.login(attempt, signal)).kind).toBe('invalid_credentials'); // a real answer: the IdP is back
+    expect((await breaker.login(attempt, deadline)).kind).toBe('invalid_credentials'); // a real answer: the IdP is back
     expect(breaker.state()).toBe('closed');
-    expect((await breaker.login(attempt, signal)).kind).toBe('ok');
+    expect((await breaker.login(attempt, deadline)).kind).toBe('ok');
   });
 
   it('a failed trial re-opens at once', async () => {
     let clock = 0;
     const idp = scripted(['unavailable']);
     const breaker = withCircuitBreaker(idp.connector, { failureThreshold: 2, openMs: 1_000, now: () => clock });
-    await breaker.login(attempt, signal);
-    await breaker.login(attempt, signal);
+    await breaker.login(attempt, deadline);
+    await breaker.login(attempt, deadline);
     clock = 1_001;
-    await breaker.login(attempt, signal);
+    await breaker.login(attempt, deadline);
     expect(breaker.state()).toBe('open');
     expect(idp.calls()).toBe(3);
   });
@@ -66,14 +67,14 @@ describe('circuit breaker', () => {
       login: async () => ({ kind: 'unavailable', cause: Object.assign(new Error('graph down'), { code: 'ERR_GROUPS_UNAVAILABLE' }) }),
     };
     const breaker = withCircuitBreaker(groupsDown, { failureThreshold: 2, openMs: 1_000 });
-    for (let i = 0; i < 5; i++) await breaker.login(attempt, signal);
+    for (let i = 0; i < 5; i++) await breaker.login(attempt, deadline);
     expect(breaker.state()).toBe('closed');
   });
 
   it('wrong passwords and misconfigurations never open it', async () => {
     const idp = scripted(['invalid_credentials', 'misconfigured', 'invalid_credentials', 'misconfigured', 'misconfigured']);
     const breaker = withCircuitBreaker(idp.connector, { failureThreshold: 2, openMs: 1_000 });
-    for (let i = 0; i < 5; i++) await breaker.login(attempt, signal);
+    for (let i = 0; i < 5; i++) await breaker.login(attempt, deadline);
     expect(breaker.state()).toBe('closed');
     expect(idp.calls()).toBe(5);
   });

@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../src/connectors/deadline.js';
 import { describe, expect, it } from 'vitest';
 import type { KeyValueCache } from '../../src/cache/cache.js';
 import { createMemoryCache } from '../../src/cache/memory-cache.js';
@@ -54,22 +55,22 @@ function setup(options: { ttlSeconds?: number; cache?: KeyValueCache; now?: () =
   return { upstream, resolver, results, cache };
 }
 
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => deadlineIn(5_000);
 
 describe('cached group resolver', () => {
   it('answers a second login from the cache without asking upstream, and reports miss then hit', async () => {
     const { upstream, resolver, results } = setup();
-    expect(await resolver.resolve(lookup('alice'), signal())).toEqual(['alice-group']);
-    expect(await resolver.resolve(lookup('alice'), signal())).toEqual(['alice-group']);
+    expect(await resolver.resolve(lookup('alice'), deadline())).toEqual(['alice-group']);
+    expect(await resolver.resolve(lookup('alice'), deadline())).toEqual(['alice-group']);
     expect(upstream.calls()).toBe(1);
     expect(results).toEqual(['miss', 'hit']);
   });
 
   it('keys by realm, connector and subject: another realm or user is a separate lookup', async () => {
     const { upstream, resolver } = setup();
-    await resolver.resolve(lookup('alice', 'main'), signal());
-    await resolver.resolve(lookup('alice', 'partners'), signal());
-    await resolver.resolve(lookup('bob', 'main'), signal());
+    await resolver.resolve(lookup('alice', 'main'), deadline());
+    await resolver.resolve(lookup('alice', 'partners'), deadline());
+    await resolver.resolve(lookup('bob', 'main'), deadline());
     expect(upstream.calls()).toBe(3);
     expect(groupCacheKey('main', 'corp', 'alice')).not.toBe(groupCacheKey('partners', 'corp', 'alice'));
     expect(groupCacheKey('main', 'corp', 'alice')).not.toBe(groupCacheKey('main', 'other', 'alice'));
@@ -77,7 +78,7 @@ describe('cached group resolver', () => {
 
   it('stores only the group list: no token, and the subject only hashed', async () => {
     const { resolver, cache } = setup();
-    await resolver.resolve(lookup('alice@corp.example'), signal());
+    await resolver.resolve(lookup('alice@corp.example'), deadline());
     const key = groupCacheKey('main', 'corp', 'alice@corp.example');
     expect(key).not.toContain('alice');
     expect(await cache.get(key)).toBe('["alice@corp.example-group"]');
@@ -86,19 +87,19 @@ describe('cached group resolver', () => {
   it('asks upstream again once the TTL has passed', async () => {
     let now = 1_000;
     const { upstream, resolver } = setup({ ttlSeconds: 60, now: () => now });
-    await resolver.resolve(lookup('alice'), signal());
+    await resolver.resolve(lookup('alice'), deadline());
     now += 59_000;
-    await resolver.resolve(lookup('alice'), signal());
+    await resolver.resolve(lookup('alice'), deadline());
     expect(upstream.calls()).toBe(1);
     now += 2_000;
-    await resolver.resolve(lookup('alice'), signal());
+    await resolver.resolve(lookup('alice'), deadline());
     expect(upstream.calls()).toBe(2);
   });
 
   it('shares one upstream lookup among concurrent logins of the same person', async () => {
     const { upstream, resolver } = setup();
     upstream.hold();
-    const answers = Promise.all([1, 2, 3, 4, 5].map(() => resolver.resolve(lookup('alice'), signal())));
+    const answers = Promise.all([1, 2, 3, 4, 5].map(() => resolver.resolve(lookup('alice'), deadline())));
     await new Promise((resolve) => setTimeout(resolve, 20));
     upstream.release();
     expect(await answers).toEqual(Array(5).fill(['alice-group']));
@@ -109,8 +110,8 @@ describe('cached group resolver', () => {
     const { upstream, resolver } = setup();
     upstream.hold();
     const impatient = new AbortController();
-    const first = resolver.resolve(lookup('alice'), impatient.signal);
-    const second = resolver.resolve(lookup('alice'), signal());
+    const first = resolver.resolve(lookup('alice'), { remainingMs: () => 5_000, signal: impatient.signal });
+    const second = resolver.resolve(lookup('alice'), deadline());
     impatient.abort(new Error('login deadline'));
     await expect(first).rejects.toThrow('login deadline');
     upstream.release();
@@ -130,16 +131,16 @@ describe('cached group resolver', () => {
       },
       { cache: createMemoryCache({ maxEntries: 10 }), ttlSeconds: 300, connectorId: 'corp', lookupTimeoutMs: 1_000 },
     );
-    await expect(resolver.resolve(lookup('alice'), signal())).rejects.toThrow('Graph 503');
+    await expect(resolver.resolve(lookup('alice'), deadline())).rejects.toThrow('Graph 503');
     fail = false;
-    expect(await resolver.resolve(lookup('alice'), signal())).toEqual(['ok']);
+    expect(await resolver.resolve(lookup('alice'), deadline())).toEqual(['ok']);
     expect(calls).toBe(2);
   });
 
   it('with TTL 0 never caches (but still coalesces)', async () => {
     const { upstream, resolver, cache } = setup({ ttlSeconds: 0 });
-    await resolver.resolve(lookup('alice'), signal());
-    await resolver.resolve(lookup('alice'), signal());
+    await resolver.resolve(lookup('alice'), deadline());
+    await resolver.resolve(lookup('alice'), deadline());
     expect(upstream.calls()).toBe(2);
     expect(await cache.get(groupCacheKey('main', 'corp', 'alice'))).toBeUndefined();
   });
@@ -155,14 +156,14 @@ describe('cached group resolver', () => {
       close: async () => {},
     };
     const { upstream, resolver } = setup({ cache: broken });
-    expect(await resolver.resolve(lookup('alice'), signal())).toEqual(['alice-group']);
+    expect(await resolver.resolve(lookup('alice'), deadline())).toEqual(['alice-group']);
     expect(upstream.calls()).toBe(1);
   });
 
   it('ignores a cached value that is not a group list', async () => {
     const { upstream, resolver, cache } = setup();
     await cache.set(groupCacheKey('main', 'corp', 'alice'), '{"not":"a list"}', 60_000);
-    expect(await resolver.resolve(lookup('alice'), signal())).toEqual(['alice-group']);
+    expect(await resolver.resolve(lookup('alice'), deadline())).toEqual(['alice-group']);
     expect(upstream.calls()).toBe(1);
   });
 });

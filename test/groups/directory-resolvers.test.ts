@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../src/connectors/deadline.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/connectors/connector.js';
@@ -14,7 +15,7 @@ import { close, listen, send } from '../support/fake-http.js';
 function identity(claims: Record<string, unknown>, groups: string[] = []): Identity {
   return { subject: '00u1', username: 'u', emails: [], groups, claims, connectorId: 'c' };
 }
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => deadlineIn(5_000);
 
 describe('paging links to another host', () => {
   const seen: Array<{ host: string; authorization: string | undefined }> = [];
@@ -45,7 +46,7 @@ describe('paging links to another host', () => {
 
   it('Graph: refuses an @odata.nextLink on another origin instead of sending the token there', async () => {
     const graph = createGraphGroupResolver({ baseUrl: `${trustedUrl}/v1.0`, groupNames: 'id', timeoutMs: 2_000, maxPages: 5 });
-    await expect(graph.resolve({ realmId: 'r', identity: identity({}), accessToken: 'user-token' }, signal())).rejects.toThrow(/nextLink does not point at/);
+    await expect(graph.resolve({ realmId: 'r', identity: identity({}), accessToken: 'user-token' }, deadline())).rejects.toThrow(/nextLink does not point at/);
     expect(seen.filter((s) => s.host === 'elsewhere')).toEqual([]);
   });
 
@@ -58,13 +59,13 @@ describe('paging links to another host', () => {
       pageSize: 200,
       maxPages: 5,
     });
-    await expect(okta.resolve({ realmId: 'r', identity: identity({}) }, signal())).rejects.toThrow(/next page is not on/);
+    await expect(okta.resolve({ realmId: 'r', identity: identity({}) }, deadline())).rejects.toThrow(/next page is not on/);
     expect(seen.filter((s) => s.host === 'elsewhere')).toEqual([]);
   });
 
   it('Graph: refuses to start without the login access token', async () => {
     const graph = createGraphGroupResolver({ baseUrl: `${trustedUrl}/v1.0`, groupNames: 'id', timeoutMs: 2_000, maxPages: 5 });
-    await expect(graph.resolve({ realmId: 'r', identity: identity({}) }, signal())).rejects.toThrow(/no access token/);
+    await expect(graph.resolve({ realmId: 'r', identity: identity({}) }, deadline())).rejects.toThrow(/no access token/);
   });
 });
 
@@ -87,19 +88,19 @@ describe('claim-first resolution', () => {
   it('replaces only the groups claim with the API answer, keeping groups from other claims (roles)', async () => {
     const resolver = createClaimFirstResolver({ needsLookup: () => true, groupsClaim: 'groups' }, api);
     const who = identity({ groups: ['truncated-1'], roles: ['Kayako.Staff'] }, ['truncated-1', 'Kayako.Staff']);
-    expect((await resolver.resolve({ realmId: 'r', identity: who }, signal())).sort()).toEqual(['Directory-A', 'Directory-B', 'Kayako.Staff']);
+    expect((await resolver.resolve({ realmId: 'r', identity: who }, deadline())).sort()).toEqual(['Directory-A', 'Directory-B', 'Kayako.Staff']);
   });
 
   it('keeps the token groups when they are complete, without asking the API', async () => {
     let asked = 0;
     const resolver = createClaimFirstResolver({ needsLookup: () => false, groupsClaim: 'groups' }, { resolve: async () => (asked++, []) });
-    expect(await resolver.resolve({ realmId: 'r', identity: identity({ groups: ['A'] }, ['A']) }, signal())).toEqual(['A']);
+    expect(await resolver.resolve({ realmId: 'r', identity: identity({ groups: ['A'] }, ['A']) }, deadline())).toEqual(['A']);
     expect(asked).toBe(0);
   });
 
   it('the token-only source refuses an Entra overage token (hasgroups or _claim_names) instead of returning none', async () => {
-    await expect(groupsFromTokenClaims.resolve({ realmId: 'r', identity: identity({ hasgroups: true }) }, signal())).rejects.toThrow(/overage/);
-    await expect(groupsFromTokenClaims.resolve({ realmId: 'r', identity: identity({ _claim_names: { groups: 'src1' } }) }, signal())).rejects.toThrow(/overage/);
-    expect(await groupsFromTokenClaims.resolve({ realmId: 'r', identity: identity({ groups: ['A'] }, ['A']) }, signal())).toEqual(['A']);
+    await expect(groupsFromTokenClaims.resolve({ realmId: 'r', identity: identity({ hasgroups: true }) }, deadline())).rejects.toThrow(/overage/);
+    await expect(groupsFromTokenClaims.resolve({ realmId: 'r', identity: identity({ _claim_names: { groups: 'src1' } }) }, deadline())).rejects.toThrow(/overage/);
+    expect(await groupsFromTokenClaims.resolve({ realmId: 'r', identity: identity({ groups: ['A'] }, ['A']) }, deadline())).toEqual(['A']);
   });
 });

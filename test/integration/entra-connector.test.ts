@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../src/connectors/deadline.js';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +75,7 @@ const attempt = (username: string, pw = password(username)): LoginAttempt => ({
   audience: 'user',
   realmId: 'main',
 });
-const signal = () => AbortSignal.timeout(15_000);
+const deadline = () => deadlineIn(15_000);
 
 let entra: FakeEntra;
 const connectors: PasswordConnector[] = [];
@@ -126,7 +127,7 @@ describe('Entra ID: logins and groups', () => {
   it('logs in a member of a few groups with the group ids from the token, without calling Graph', async () => {
     const connector = connectorWith(entraConfig(), memoryGroupCache());
     entra.resetCounters();
-    const identity = identityOf(await connector.login(attempt('adele@contoso.example'), signal()));
+    const identity = identityOf(await connector.login(attempt('adele@contoso.example'), deadline()));
     expect(identity).toMatchObject({
       username: 'adele@contoso.example',
       emails: ['Adele.Vance@contoso.example'],
@@ -143,7 +144,7 @@ describe('Entra ID: logins and groups', () => {
     const connector = connectorWith(entraConfig(), memoryGroupCache(results));
     entra.resetCounters();
 
-    const first = identityOf(await connector.login(attempt('megan@contoso.example'), signal()));
+    const first = identityOf(await connector.login(attempt('megan@contoso.example'), deadline()));
     expect(first.claims['groups']).toBeUndefined();
     expect(first.claims['_claim_names']).toEqual({ groups: 'src1' });
     const expected = range(250, (i) => entra.groupId(`Project-${String(i).padStart(3, '0')}`));
@@ -152,7 +153,7 @@ describe('Entra ID: logins and groups', () => {
     expect(new Set(first.groups)).toEqual(new Set(expected));
     expect(entra.counters()).toMatchObject({ graphLookups: 1, graphRequests: 1 });
 
-    const second = identityOf(await connector.login(attempt('megan@contoso.example'), signal()));
+    const second = identityOf(await connector.login(attempt('megan@contoso.example'), deadline()));
     expect(new Set(second.groups)).toEqual(new Set(expected));
     expect(entra.counters()).toMatchObject({ tokenRequests: 2, graphLookups: 1, graphRequests: 1 });
     expect(results).toEqual(['miss', 'hit']);
@@ -161,7 +162,7 @@ describe('Entra ID: logins and groups', () => {
   it('follows @odata.nextLink through every page (2,100 groups = 3 pages of 999)', async () => {
     const connector = connectorWith(entraConfig(), memoryGroupCache());
     entra.resetCounters();
-    const identity = identityOf(await connector.login(attempt('lynne@contoso.example'), signal()));
+    const identity = identityOf(await connector.login(attempt('lynne@contoso.example'), deadline()));
     expect(new Set(identity.groups).size).toBe(2_100);
     expect(identity.groups).toContain(entra.groupId('Team-2100'));
     expect(entra.counters()).toMatchObject({ graphLookups: 1, graphRequests: 3 });
@@ -174,26 +175,26 @@ describe('Entra ID: logins and groups', () => {
     });
     const connector = connectorWith(config, memoryGroupCache());
     entra.resetCounters();
-    expect(identityOf(await connector.login(attempt('adele@contoso.example'), signal())).groups.sort()).toEqual(['All Staff', 'Helpdesk-Agents']);
-    expect(identityOf(await connector.login(attempt('adele@contoso.example'), signal())).groups.sort()).toEqual(['All Staff', 'Helpdesk-Agents']);
+    expect(identityOf(await connector.login(attempt('adele@contoso.example'), deadline())).groups.sort()).toEqual(['All Staff', 'Helpdesk-Agents']);
+    expect(identityOf(await connector.login(attempt('adele@contoso.example'), deadline())).groups.sort()).toEqual(['All Staff', 'Helpdesk-Agents']);
     expect(entra.counters().graphLookups).toBe(1);
   });
 
   it('refuses (unavailable) a 250-group user when Graph fails — never a login with zero groups', async () => {
     const connector = connectorWith(entraConfig(), memoryGroupCache());
     entra.failGraph(503, 'serviceNotAvailable');
-    const outcome = await connector.login(attempt('megan@contoso.example'), signal());
+    const outcome = await connector.login(attempt('megan@contoso.example'), deadline());
     expect(outcome.kind).toBe('unavailable');
     if (outcome.kind === 'unavailable') expect(outcome.cause.message).toMatch(/Microsoft Graph.*HTTP 503 serviceNotAvailable/);
     // The failure was not cached: Graph back, the next login works.
-    expect(identityOf(await connector.login(attempt('megan@contoso.example'), signal())).groups).toHaveLength(250);
+    expect(identityOf(await connector.login(attempt('megan@contoso.example'), deadline())).groups).toHaveLength(250);
   });
 
   it('refuses a user whose groups fail half way through the pages, rather than log in with the first page', async () => {
     const connector = connectorWith(entraConfig(), memoryGroupCache());
     entra.resetCounters();
     entra.failGraph(429, 'TooManyRequests', { afterRequests: 1 });
-    const outcome = await connector.login(attempt('lynne@contoso.example'), signal());
+    const outcome = await connector.login(attempt('lynne@contoso.example'), deadline());
     expect(outcome.kind).toBe('unavailable');
     if (outcome.kind === 'unavailable') expect(outcome.cause.message).toMatch(/HTTP 429 TooManyRequests/);
     expect(entra.counters().graphRequests).toBe(2);
@@ -201,14 +202,14 @@ describe('Entra ID: logins and groups', () => {
 
   it('refuses an overage login on a connector that reads groups from the token only', async () => {
     const connector = connectorWith(oidcConnectorSchema.parse({ ...entraConfig(), groups: { source: 'token' } }));
-    const outcome = await connector.login(attempt('megan@contoso.example'), signal());
+    const outcome = await connector.login(attempt('megan@contoso.example'), deadline());
     expect(outcome.kind).toBe('unavailable');
     if (outcome.kind === 'unavailable') expect(outcome.cause.message).toMatch(/overage.*groups\.source: graph/);
   });
 
   it('does not link an account on an email whose domain the tenant has not verified (nOAuth)', async () => {
     const connector = connectorWith(entraConfig(), memoryGroupCache());
-    const identity = identityOf(await connector.login(attempt('mallory@contoso.example'), signal()));
+    const identity = identityOf(await connector.login(attempt('mallory@contoso.example'), deadline()));
     expect(identity.claims['email']).toBe('ceo@contoso.example');
     expect(identity.emails).toEqual([]);
   });
@@ -236,12 +237,12 @@ describe('Entra ID: AADSTS answers', () => {
     ['MFA required (50076)', 'miriam@contoso.example', 'Miriam-pw-1', 'mfa_required'],
     ['a Conditional Access block (53003)', 'carl@contoso.example', 'Carl-pw-1', 'mfa_required'],
   ])('maps %s', async (_name, username, pw, expected) => {
-    expect((await connector.login(attempt(username, pw), signal())).kind).toBe(expected);
+    expect((await connector.login(attempt(username, pw), deadline())).kind).toBe(expected);
   });
 
   it('tells the operator to use the secret value on AADSTS7000215', async () => {
     const wrongSecret = connectorWith(entraConfig({ clientSecret: 'the-secret-id-not-its-value' }));
-    const outcome = await wrongSecret.login(attempt('adele@contoso.example'), signal());
+    const outcome = await wrongSecret.login(attempt('adele@contoso.example'), deadline());
     expect(outcome.kind).toBe('misconfigured');
     if (outcome.kind === 'misconfigured') expect(outcome.cause.message).toMatch(/\[7000215\].*secret VALUE/);
   });
@@ -251,7 +252,7 @@ describe('Entra ID: AADSTS answers', () => {
     const viaCommon = connectorWith(
       entraConfig({ endpoints: { token: `${common}/oauth2/v2.0/token`, jwks: `${common}/discovery/v2.0/keys` } }),
     );
-    const outcome = await viaCommon.login(attempt('adele@contoso.example'), signal());
+    const outcome = await viaCommon.login(attempt('adele@contoso.example'), deadline());
     expect(outcome.kind).toBe('misconfigured');
     if (outcome.kind === 'misconfigured') expect(outcome.cause.message).toMatch(/\[9001023\].*tenant id or organizations/);
   });
@@ -264,13 +265,13 @@ describe('Entra ID: AADSTS answers', () => {
         groups: { source: 'token' },
       };
       const withSecret = connectorWith(oidcConnectorSchema.parse(publicApp));
-      const outcome = await withSecret.login(attempt('adele@contoso.example'), signal());
+      const outcome = await withSecret.login(attempt('adele@contoso.example'), deadline());
       expect(outcome.kind).toBe('misconfigured');
       if (outcome.kind === 'misconfigured') expect(outcome.cause.message).toMatch(/\[700025\]/);
 
       const { clientSecret: _dropped, ...publicConfig } = publicApp;
       const withoutSecret = connectorWith(oidcConnectorSchema.parse(publicConfig));
-      expect((await withoutSecret.login(attempt('adele@contoso.example'), signal())).kind).toBe('ok');
+      expect((await withoutSecret.login(attempt('adele@contoso.example'), deadline())).kind).toBe('ok');
     } finally {
       await publicTenant.stop();
     }
@@ -343,13 +344,13 @@ describeWithServer('redis', 'Entra ID groups cached in a real Redis', (redis) =>
     const b = await replica(redis.url);
     try {
       entra.resetCounters();
-      expect(identityOf(await a.connector.login(attempt('megan@contoso.example'), signal())).groups).toHaveLength(250);
-      expect(identityOf(await b.connector.login(attempt('megan@contoso.example'), signal())).groups).toHaveLength(250);
+      expect(identityOf(await a.connector.login(attempt('megan@contoso.example'), deadline())).groups).toHaveLength(250);
+      expect(identityOf(await b.connector.login(attempt('megan@contoso.example'), deadline())).groups).toHaveLength(250);
       expect(entra.counters().graphLookups).toBe(1);
       expect(a.results).toEqual(['miss']);
       expect(b.results).toEqual(['hit']);
 
-      const subject = identityOf(await b.connector.login(attempt('megan@contoso.example'), signal())).subject;
+      const subject = identityOf(await b.connector.login(attempt('megan@contoso.example'), deadline())).subject;
       const key = `${keyPrefix}${groupCacheKey('main', 'entra', subject)}`;
       const ttl = await inspect.pttl(key);
       expect(ttl).toBeGreaterThan(100_000);
@@ -371,15 +372,15 @@ describeWithServer('redis', 'Entra ID groups cached in a real Redis', (redis) =>
     const after = await replica(url, () => degraded++);
     try {
       entra.resetCounters();
-      expect(identityOf(await before.connector.login(attempt('megan@contoso.example'), signal())).groups).toHaveLength(250);
+      expect(identityOf(await before.connector.login(attempt('megan@contoso.example'), deadline())).groups).toHaveLength(250);
       expect(entra.counters().graphLookups).toBe(1);
       await own.stop();
       // A replica whose Redis is gone: the shared answer is out of reach, so it asks Graph, and logs in.
-      expect(identityOf(await after.connector.login(attempt('megan@contoso.example'), signal())).groups).toHaveLength(250);
+      expect(identityOf(await after.connector.login(attempt('megan@contoso.example'), deadline())).groups).toHaveLength(250);
       expect(entra.counters().graphLookups).toBe(2);
       expect(degraded).toBeGreaterThan(0);
       // …and caches in its own memory meanwhile.
-      expect(identityOf(await after.connector.login(attempt('megan@contoso.example'), signal())).groups).toHaveLength(250);
+      expect(identityOf(await after.connector.login(attempt('megan@contoso.example'), deadline())).groups).toHaveLength(250);
       expect(entra.counters().graphLookups).toBe(2);
     } finally {
       await Promise.all([before.cache.close(), after.cache.close()]);

@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../src/connectors/deadline.js';
 import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -35,7 +36,7 @@ rules:
 );
 
 const xml = new XMLParser({ parseTagValue: false });
-const signal = () => AbortSignal.timeout(20_000);
+const deadline = () => deadlineIn(20_000);
 
 describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak preset)', (keycloak) => {
   const connectors: PasswordConnector[] = [];
@@ -74,7 +75,7 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
 
   it('logs in a customer with groups from the token and answers Kayako with the rules’ user profile', async () => {
     const alice = KEYCLOAK_USERS.alice;
-    const identity = identityOf(await connector.login(attempt(alice.username, alice.password), signal()));
+    const identity = identityOf(await connector.login(attempt(alice.username, alice.password), deadline()));
     expect(identity).toMatchObject({
       username: 'alice',
       emails: ['alice@bigcorp.com'],
@@ -105,7 +106,7 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
 
   it('maps groups and realm roles together, and a staff login gets its team', async () => {
     const bob = KEYCLOAK_USERS.bobAgent;
-    const identity = identityOf(await connector.login(attempt(bob.username, bob.password, { audience: 'staff', staffInterface: 'staff' }), signal()));
+    const identity = identityOf(await connector.login(attempt(bob.username, bob.password, { audience: 'staff', staffInterface: 'staff' }), deadline()));
     // groups claim (nested /Corp/Support by name) + the `roles` claim of realm roles.
     expect(identity.groups.sort()).toEqual(['Helpdesk-Agents', 'Support', 'kayako-staff']);
 
@@ -121,20 +122,20 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
   });
 
   it('answers a wrong password and an unknown user as invalid credentials', async () => {
-    expect((await connector.login(attempt(KEYCLOAK_USERS.mistypedMike.username, 'not-his-password'), signal())).kind).toBe('invalid_credentials');
-    expect((await connector.login(attempt('nobody-by-this-name', 'whatever-1'), signal())).kind).toBe('invalid_credentials');
+    expect((await connector.login(attempt(KEYCLOAK_USERS.mistypedMike.username, 'not-his-password'), deadline())).kind).toBe('invalid_credentials');
+    expect((await connector.login(attempt('nobody-by-this-name', 'whatever-1'), deadline())).kind).toBe('invalid_credentials');
   });
 
   it('records a disabled account as disabled, but conceals it from the person (Keycloak says so even to a wrong password)', async () => {
     const dave = KEYCLOAK_USERS.disabledDave;
-    const outcome = await connector.login(attempt(dave.username, dave.password), signal());
+    const outcome = await connector.login(attempt(dave.username, dave.password), deadline());
     expect(outcome).toMatchObject({ kind: 'disabled', concealed: true });
-    expect(await connector.login(attempt(dave.username, 'certainly-not-his-password'), signal())).toMatchObject({ kind: 'disabled', concealed: true });
+    expect(await connector.login(attempt(dave.username, 'certainly-not-his-password'), deadline())).toMatchObject({ kind: 'disabled', concealed: true });
   });
 
   it('answers a pending required action with "needs attention" and tells the operator why', async () => {
     const paula = KEYCLOAK_USERS.pendingPaula;
-    const outcome = await connector.login(attempt(paula.username, paula.password), signal());
+    const outcome = await connector.login(attempt(paula.username, paula.password), deadline());
     expect(outcome.kind).toBe('password_expired');
     if (outcome.kind === 'password_expired') expect(outcome.detail).toMatch(/required action/);
   });
@@ -147,16 +148,16 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
     const pw = `Pw-${randomBytes(6).toString('hex')}`;
     const id = await admin.createUser(username, pw);
     try {
-      expect((await connector.login(attempt(username, pw), signal())).kind).toBe('ok');
+      expect((await connector.login(attempt(username, pw), deadline())).kind).toBe('ok');
       // Keycloak counts failures (and resets them on success) in the background after answering: wait for
       // each step's bookkeeping, or the test races it.
       await bookkeeping.waitForBruteForce(id, (s) => s.numFailures === 0);
       for (let i = 0; i < KEYCLOAK_BRUTE_FORCE.maxFailures; i++) {
-        expect((await connector.login(attempt(username, `wrong-${i}`), signal())).kind).toBe('invalid_credentials');
+        expect((await connector.login(attempt(username, `wrong-${i}`), deadline())).kind).toBe('invalid_credentials');
         await bookkeeping.waitForBruteForce(id, (s) => s.numFailures === i + 1 || s.disabled);
       }
       // Keycloak deliberately answers a locked user like a wrong password; Kayako counts it like one.
-      expect((await connector.login(attempt(username, pw), signal())).kind).toBe('invalid_credentials');
+      expect((await connector.login(attempt(username, pw), deadline())).kind).toBe('invalid_credentials');
       expect(await admin.bruteForceStatus(id)).toMatchObject({ disabled: true });
     } finally {
       await admin.deleteUser(id);
@@ -166,7 +167,7 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
   it('tells the operator to enable direct access grants when the client has them off', async () => {
     const noDirect = keycloakConnector(KEYCLOAK_CLIENTS.noDirectGrant);
     const alice = KEYCLOAK_USERS.alice;
-    const outcome = await noDirect.login(attempt(alice.username, alice.password), signal());
+    const outcome = await noDirect.login(attempt(alice.username, alice.password), deadline());
     expect(outcome.kind).toBe('misconfigured');
     if (outcome.kind === 'misconfigured') expect(outcome.cause.message).toMatch(/unauthorized_client.*Direct access grants/);
   });
@@ -175,14 +176,14 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
     const tokenResponse = await fetch(`${keycloak.url}/realms/master/protocol/openid-connect/token`, {
       method: 'POST',
       body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: keycloak.adminUsername, password: keycloak.adminPassword }),
-      signal: signal(),
+      signal: AbortSignal.timeout(5_000),
     });
     const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
     const call = (path: string, init: RequestInit = {}) =>
       fetch(`${keycloak.url}/admin/realms/${keycloak.realm}${path}`, {
         ...init,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        signal: signal(),
+        signal: AbortSignal.timeout(5_000),
       });
     return {
       async createUser(username: string, password: string): Promise<string> {

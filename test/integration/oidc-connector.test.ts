@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../src/connectors/deadline.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ const attempt = (username: string, password: string, over: Partial<LoginAttempt>
   realmId: 'test',
   ...over,
 });
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => deadlineIn(5_000);
 
 function connectorFor(extra: Record<string, unknown> = {}): PasswordConnector {
   return createOidcConnector(
@@ -72,7 +73,7 @@ afterAll(async () => {
 
 describe('OIDC password grant', () => {
   it('logs in with the right password and maps claims, emails and groups', async () => {
-    const outcome = await connector.login(attempt('alice@corp.example', 'right password'), signal());
+    const outcome = await connector.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(outcome.kind).toBe('ok');
     if (outcome.kind !== 'ok') return;
     expect(outcome.identity).toMatchObject({
@@ -89,11 +90,11 @@ describe('OIDC password grant', () => {
   });
 
   it('answers invalid_credentials for a wrong password', async () => {
-    expect(await connector.login(attempt('alice@corp.example', 'wrong'), signal())).toEqual({ kind: 'invalid_credentials' });
+    expect(await connector.login(attempt('alice@corp.example', 'wrong'), deadline())).toEqual({ kind: 'invalid_credentials' });
   });
 
   it('does not trust an unverified email (never link Kayako accounts on it)', async () => {
-    const outcome = await connector.login(attempt('unverified@corp.example', 'pw'), signal());
+    const outcome = await connector.login(attempt('unverified@corp.example', 'pw'), deadline());
     expect(outcome.kind === 'ok' && outcome.identity.emails).toEqual([]);
   });
 
@@ -105,13 +106,13 @@ describe('OIDC password grant', () => {
     [{ error: 'temporarily_unavailable' }, 503, 'unavailable'],
   ])('maps IdP error %j to %s', async (body, status, kind) => {
     idp.failNextWith(status, body);
-    const outcome = await connector.login(attempt('alice@corp.example', 'right password'), signal());
+    const outcome = await connector.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(outcome.kind).toBe(kind);
   });
 
   it('never puts the password into an operator error', async () => {
     idp.failNextWith(400, { error: 'invalid_request', error_description: 'bad request' });
-    const outcome = await connector.login(attempt('alice@corp.example', 'right password'), signal());
+    const outcome = await connector.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(outcome.kind).toBe('misconfigured');
     if (outcome.kind === 'misconfigured') {
       expect(outcome.cause.message).not.toContain('right password');
@@ -124,21 +125,21 @@ describe('OIDC password grant', () => {
       p['exp'] = Math.floor(Date.now() / 1000) - 3600;
       p['iat'] = Math.floor(Date.now() / 1000) - 7200;
     });
-    expect((await connector.login(attempt('alice@corp.example', 'right password'), signal())).kind).toBe('misconfigured');
+    expect((await connector.login(attempt('alice@corp.example', 'right password'), deadline())).kind).toBe('misconfigured');
   });
 
   it('refuses an ID token for another audience', async () => {
     idp.tamperNextIdToken((p) => {
       p['aud'] = 'some-other-client';
     });
-    expect((await connector.login(attempt('alice@corp.example', 'right password'), signal())).kind).toBe('misconfigured');
+    expect((await connector.login(attempt('alice@corp.example', 'right password'), deadline())).kind).toBe('misconfigured');
   });
 
   it('refuses an ID token from another issuer', async () => {
     idp.tamperNextIdToken((p) => {
       p['iss'] = 'https://evil.example';
     });
-    expect((await connector.login(attempt('alice@corp.example', 'right password'), signal())).kind).toBe('misconfigured');
+    expect((await connector.login(attempt('alice@corp.example', 'right password'), deadline())).kind).toBe('misconfigured');
   });
 
   it('refuses a forged ID token: right claims, signed by a key the IdP never published', async () => {
@@ -152,14 +153,14 @@ describe('OIDC password grant', () => {
       },
     });
     idp.replaceNextIdToken(forged);
-    const outcome = await connector.login(attempt('alice@corp.example', 'right password'), signal());
+    const outcome = await connector.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(outcome.kind === 'misconfigured' && outcome.cause.message).toMatch(/signature/i);
     expect(outcome.kind).toBe('misconfigured');
   });
 
   it('forwards the end user address when configured (Auth0 auth0-forwarded-for)', async () => {
     const forwarding = connectorFor({ forwardEndUserIpHeader: 'auth0-forwarded-for' });
-    await forwarding.login(attempt('alice@corp.example', 'right password'), signal());
+    await forwarding.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(idp.lastTokenRequestHeaders()['auth0-forwarded-for']).toBe('203.0.113.9');
     await forwarding.close?.();
   });
@@ -168,14 +169,14 @@ describe('OIDC password grant', () => {
 describe('client authentication and request options', () => {
   it('client_secret_post sends the secret in the form, not in Authorization', async () => {
     const post = connectorFor({ clientAuth: 'client_secret_post' });
-    expect((await post.login(attempt('alice@corp.example', 'right password'), signal())).kind).toBe('ok');
+    expect((await post.login(attempt('alice@corp.example', 'right password'), deadline())).kind).toBe('ok');
     expect(idp.lastTokenRequestFields()).toMatchObject({ client_id: idp.clientId, client_secret: idp.clientSecret, grant_type: 'password' });
     expect(idp.lastTokenRequestHeaders()['authorization']).toBeUndefined();
     await post.close?.();
   });
 
   it('client_secret_basic (the default) sends HTTP Basic', async () => {
-    await connector.login(attempt('alice@corp.example', 'right password'), signal());
+    await connector.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(idp.lastTokenRequestHeaders()['authorization']).toMatch(/^Basic /);
     expect(idp.lastTokenRequestFields()['client_secret']).toBeUndefined();
   });
@@ -184,7 +185,7 @@ describe('client authentication and request options', () => {
     const { generateKeyPair, exportPKCS8, decodeJwt } = await import('jose');
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const pkjwt = connectorFor({ clientAuth: 'private_key_jwt', clientSecret: undefined, privateKey: await exportPKCS8(privateKey), privateKeyId: 'k1' });
-    await pkjwt.login(attempt('alice@corp.example', 'right password'), signal());
+    await pkjwt.login(attempt('alice@corp.example', 'right password'), deadline());
     const fields = idp.lastTokenRequestFields();
     expect(fields['client_assertion_type']).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
     expect(decodeJwt(String(fields['client_assertion']))).toMatchObject({ iss: idp.clientId, sub: idp.clientId });
@@ -194,7 +195,7 @@ describe('client authentication and request options', () => {
 
   it('sends the configured scopes, grant type and extra token parameters (Auth0 password-realm)', async () => {
     const auth0 = connectorFor({ scopes: ['openid', 'email'], tokenParams: { realm: 'Username-Password-Authentication', audience: 'https://api' } });
-    await auth0.login(attempt('alice@corp.example', 'right password'), signal());
+    await auth0.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(idp.lastTokenRequestFields()).toMatchObject({ scope: 'openid email', realm: 'Username-Password-Authentication', audience: 'https://api', username: 'alice@corp.example' });
     await auth0.close?.();
   });
@@ -204,7 +205,7 @@ describe('client authentication and request options', () => {
       response.body = { sub: 'u-alice', phone_number: '+1 555 0199', department: 'Support' };
     });
     const withUserinfo = connectorFor({ userinfo: true });
-    const outcome = await withUserinfo.login(attempt('alice@corp.example', 'right password'), signal());
+    const outcome = await withUserinfo.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(outcome).toMatchObject({ kind: 'ok', identity: { phone: '+1 555 0199', claims: { department: 'Support' } } });
     await withUserinfo.close?.();
   });
@@ -230,7 +231,7 @@ describe('IdP down or slow', () => {
     const down = createOidcConnector(
       oidcConnectorSchema.parse({ id: 'down', type: 'oidc', issuer: 'http://127.0.0.1:9/', clientId: 'x', clientSecret: 'y', allowInsecureHttp: true }),
     );
-    const outcome = await down.login(attempt('a', 'b'), signal());
+    const outcome = await down.login(attempt('a', 'b'), deadline());
     expect(outcome.kind).toBe('unavailable');
     await down.close?.();
   });
@@ -241,7 +242,7 @@ describe('IdP down or slow', () => {
       timeoutMs: 1_000,
     });
     const started = Date.now();
-    const outcome = await slowConnector.login(attempt('alice@corp.example', 'right password'), signal());
+    const outcome = await slowConnector.login(attempt('alice@corp.example', 'right password'), deadline());
     expect(outcome.kind).toBe('unavailable');
     expect(Date.now() - started).toBeLessThan(4_000);
     await slowConnector.close?.();
@@ -250,7 +251,7 @@ describe('IdP down or slow', () => {
   it('stops when the login deadline (signal) fires, even if the connector timeout is longer', async () => {
     const slowConnector = connectorFor({ endpoints: { token: `${slowUrl}/token`, jwks: `${idp.issuer}/jwks` }, timeoutMs: 30_000 });
     const started = Date.now();
-    const outcome = await slowConnector.login(attempt('alice@corp.example', 'right password'), AbortSignal.timeout(500));
+    const outcome = await slowConnector.login(attempt('alice@corp.example', 'right password'), deadlineIn(500));
     expect(outcome.kind).toBe('unavailable');
     expect(Date.now() - started).toBeLessThan(3_000);
     await slowConnector.close?.();

@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../src/connectors/deadline.js';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../src/cache/memory-cache.js';
@@ -38,7 +39,7 @@ const attempt = (username: string, pw = password(username)): LoginAttempt => ({
   audience: 'user',
   realmId: 'main',
 });
-const signal = () => AbortSignal.timeout(15_000);
+const deadline = () => deadlineIn(15_000);
 
 const connectors: PasswordConnector[] = [];
 function connectorWith(config: OidcConnectorConfig, groupCache?: GroupCacheOptions): PasswordConnector {
@@ -87,7 +88,7 @@ describe('Okta: logins and groups', () => {
   it('logs in with the groups claim when it is complete, without calling the groups API', async () => {
     const connector = connectorWith(oktaConfig(okta), memoryGroupCache());
     okta.resetCounters();
-    const identity = identityOf(await connector.login(attempt('alice@acme.example'), signal()));
+    const identity = identityOf(await connector.login(attempt('alice@acme.example'), deadline()));
     expect(identity).toMatchObject({
       subject: okta.userId('alice@acme.example'),
       username: 'alice@acme.example',
@@ -103,7 +104,7 @@ describe('Okta: logins and groups', () => {
     const results: string[] = [];
     const connector = connectorWith(oktaConfig(okta), memoryGroupCache(results));
     okta.resetCounters();
-    const first = identityOf(await connector.login(attempt('bob@acme.example'), signal()));
+    const first = identityOf(await connector.login(attempt('bob@acme.example'), deadline()));
     expect(first.claims['groups']).toHaveLength(OKTA_GROUPS_CLAIM_LIMIT);
     expect(first.claims['groups']).not.toContain('Helpdesk-Admins');
     expect(first.groups).toHaveLength(151);
@@ -111,7 +112,7 @@ describe('Okta: logins and groups', () => {
     // 151 groups at 60 a page.
     expect(okta.counters().groupsApiRequests).toBe(3);
 
-    const second = identityOf(await connector.login(attempt('bob@acme.example'), signal()));
+    const second = identityOf(await connector.login(attempt('bob@acme.example'), deadline()));
     expect(second.groups).toHaveLength(151);
     expect(okta.counters().groupsApiRequests).toBe(3);
     expect(results).toEqual(['miss', 'hit']);
@@ -120,7 +121,7 @@ describe('Okta: logins and groups', () => {
   it('reads the groups from the API when the token has no groups claim (scope not requested)', async () => {
     const connector = connectorWith(oktaConfig(okta, undefined, { scopes: ['openid', 'profile', 'email'] }), memoryGroupCache());
     okta.resetCounters();
-    const identity = identityOf(await connector.login(attempt('alice@acme.example'), signal()));
+    const identity = identityOf(await connector.login(attempt('alice@acme.example'), deadline()));
     expect(identity.claims['groups']).toBeUndefined();
     expect(identity.groups.sort()).toEqual(['Everyone', 'Helpdesk-Agents']);
     expect(okta.counters().groupsApiRequests).toBe(1);
@@ -130,14 +131,14 @@ describe('Okta: logins and groups', () => {
     const auth = { type: 'oauth', clientId: service.clientId, privateKey: servicePrivateKeyPem, privateKeyId: service.keyId, scopes: ['okta.users.read'] };
     const connector = connectorWith(oktaConfig(okta, auth, { scopes: ['openid', 'profile', 'email'] }), memoryGroupCache());
     okta.resetCounters();
-    expect(identityOf(await connector.login(attempt('alice@acme.example'), signal())).groups).toContain('Helpdesk-Agents');
-    expect(identityOf(await connector.login(attempt('bob@acme.example'), signal())).groups).toHaveLength(151);
+    expect(identityOf(await connector.login(attempt('alice@acme.example'), deadline())).groups).toContain('Helpdesk-Agents');
+    expect(identityOf(await connector.login(attempt('bob@acme.example'), deadline())).groups).toHaveLength(151);
     expect(okta.counters()).toMatchObject({ appTokenRequests: 1, groupsApiRequests: 4 });
   });
 
   it('refuses the login (unavailable) when the API rejects the token, rather than use a truncated claim', async () => {
     const connector = connectorWith(oktaConfig(okta, { type: 'ssws', token: 'revoked-token' }), memoryGroupCache());
-    const outcome = await connector.login(attempt('bob@acme.example'), signal());
+    const outcome = await connector.login(attempt('bob@acme.example'), deadline());
     expect(outcome.kind).toBe('unavailable');
     if (outcome.kind === 'unavailable') expect(outcome.cause.message).toMatch(/HTTP 401 E0000011: Invalid token provided/);
   });
@@ -145,7 +146,7 @@ describe('Okta: logins and groups', () => {
   it('refuses the login when the service app lacks the okta.users.read grant', async () => {
     const auth = { type: 'oauth', clientId: service.clientId, privateKey: servicePrivateKeyPem, privateKeyId: service.keyId, scopes: ['okta.groups.read'] };
     const connector = connectorWith(oktaConfig(okta, auth), memoryGroupCache());
-    const outcome = await connector.login(attempt('bob@acme.example'), signal());
+    const outcome = await connector.login(attempt('bob@acme.example'), deadline());
     expect(outcome.kind).toBe('unavailable');
     if (outcome.kind === 'unavailable') expect(outcome.cause.message).toMatch(/not permitted: okta\.groups\.read/);
   });
@@ -160,13 +161,13 @@ describe('Okta: error answers', () => {
     ['MFA required by policy', 'dan@acme.example', 'Dan-pw-1', 'mfa_required'],
   ])('maps %s', async (_name, username, pw, expected) => {
     const connector = connectorWith(oktaConfig(okta));
-    expect((await connector.login(attempt(username, pw), signal())).kind).toBe(expected);
+    expect((await connector.login(attempt(username, pw), deadline())).kind).toBe(expected);
   });
 
   it('tells the operator to enable the password grant on the app', async () => {
     const noPassword = await startFakeOkta({ users: USERS, grantTypes: ['authorization_code'] });
     try {
-      const outcome = await connectorWith(oktaConfig(noPassword)).login(attempt('alice@acme.example'), signal());
+      const outcome = await connectorWith(oktaConfig(noPassword)).login(attempt('alice@acme.example'), deadline());
       expect(outcome.kind).toBe('misconfigured');
       if (outcome.kind === 'misconfigured') expect(outcome.cause.message).toMatch(/Resource Owner Password grant/);
     } finally {
@@ -180,7 +181,7 @@ describe('Okta: error answers', () => {
       expect(custom.issuer).toBe(`${custom.orgUrl}/oauth2/default`);
       // A custom AS does not know the `groups` scope: it has a groups claim of its own instead.
       const connector = connectorWith(oktaConfig(custom, { type: 'ssws', token: custom.apiToken }, { scopes: ['openid', 'profile', 'email'] }), memoryGroupCache());
-      const identity = identityOf(await connector.login(attempt('bob@acme.example'), signal()));
+      const identity = identityOf(await connector.login(attempt('bob@acme.example'), deadline()));
       expect(identity.groups).toHaveLength(151);
       expect(custom.counters().groupsApiRequests).toBeGreaterThan(0);
     } finally {

@@ -1,5 +1,6 @@
 import type { OidcConnectorConfig } from './oidc-config.js';
 import { endpointOf, isJsonObject, parseJson, UpstreamAnswerInvalid, USER_AGENT, type UpstreamHttp } from './upstream-http.js';
+import type { Deadline } from '../deadline.js';
 
 /**
  * Where the IdP's endpoints are: configured (`endpoints`), or read once from its discovery document (OpenID
@@ -20,7 +21,7 @@ export interface IdpEndpoints {
 const WELL_KNOWN = '/.well-known/openid-configuration';
 const MAX_DOCUMENT_BYTES = 512 * 1024;
 
-export async function resolveIdpEndpoints(config: OidcConnectorConfig, http: UpstreamHttp, signal: AbortSignal): Promise<IdpEndpoints> {
+export async function resolveIdpEndpoints(config: OidcConnectorConfig, http: UpstreamHttp, deadline: Deadline): Promise<IdpEndpoints> {
   if (config.endpoints) {
     return {
       issuer: config.issuer,
@@ -32,7 +33,7 @@ export async function resolveIdpEndpoints(config: OidcConnectorConfig, http: Ups
   }
   // §4: the issuer without a terminating "/", then the well-known path.
   const location = endpointOf(`${config.issuer.replace(/\/+$/, '')}${WELL_KNOWN}`, config.allowInsecureHttp);
-  const answer = await http.call(location, { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT }, signal });
+  const answer = await http.call(location, { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT }, deadline });
   if (answer.status !== 200) throw new Error(`${location.href} answered HTTP ${answer.status}`);
   if (answer.body.length > MAX_DOCUMENT_BYTES) throw new Error(`${location.href} answered a document over ${MAX_DOCUMENT_BYTES} bytes`);
   const parsed = parseJson(answer);

@@ -1,4 +1,5 @@
 import { JwtRejected, verifyCompactJws, type KeySource } from './jws.js';
+import type { Deadline } from '../deadline.js';
 
 /**
  * ID token validation for a token-endpoint response (OIDC Core §3.1.3.7), the checks oauth4webapi made: the
@@ -24,7 +25,7 @@ export const ID_TOKEN_CLOCK_TOLERANCE_SECONDS = 30;
 
 export interface IdTokenVerifier {
   /** The token's claims once every check passed; throws JwtRejected naming the first that failed. */
-  verify(idToken: string, signal: AbortSignal): Promise<Record<string, unknown>>;
+  verify(idToken: string, deadline: Deadline): Promise<Record<string, unknown>>;
 }
 
 export function createIdTokenVerifier(expectations: IdTokenExpectations, keys: KeySource): IdTokenVerifier {
@@ -32,8 +33,8 @@ export function createIdTokenVerifier(expectations: IdTokenExpectations, keys: K
   const tolerance = expectations.clockToleranceSeconds ?? ID_TOKEN_CLOCK_TOLERANCE_SECONDS;
   const now = expectations.now ?? Date.now;
   return {
-    async verify(idToken, signal) {
-      const { payload } = await verifyCompactJws(idToken, accept, keys, signal);
+    async verify(idToken, deadline) {
+      const { payload } = await verifyCompactJws(idToken, accept, keys, deadline);
       checkClaims(payload, expectations, Math.floor(now() / 1000), tolerance);
       return payload;
     },

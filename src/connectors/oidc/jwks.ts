@@ -2,6 +2,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { abortable } from '../abortable.js';
 import { JWS_ALGORITHMS, JwtRejected, type KeySource } from './jws.js';
 import { isJsonObject, mediaType, parseJson, USER_AGENT, type Endpoint, type UpstreamHttp } from './upstream-http.js';
+import type { Deadline } from '../deadline.js';
 
 /**
  * The IdP's signing keys (RFC 7517 JWK Set from `jwks_uri`), fetched on first use and imported once into
@@ -23,7 +24,7 @@ export interface JwksCacheOptions {
 
 export interface JwksCache extends KeySource {
   /** Fetches the set now unless a fresh one is held (warm-up before the first login). */
-  warm(signal: AbortSignal): Promise<void>;
+  warm(deadline: Deadline): Promise<void>;
 }
 
 interface SigningKey {
@@ -49,7 +50,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   let lastUnknownKidRefetch: number | undefined;
 
   const refresh = (): Promise<SigningKey[]> => {
-    // Shared by every login waiting for it, so it carries no login's signal: the pool's timeouts bound it,
+    // Shared by every login waiting for it, so it carries no login's deadline: the pool's timeouts bound it,
     // and each login stops waiting at its own deadline (abortable).
     inflight ??= download(http, endpoint)
       .then((fresh) => {
@@ -74,8 +75,8 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     return fetching;
   };
 
-  const pickFromFresh = async (fetching: Promise<SigningKey[]>, alg: string, kid: string | undefined, signal: AbortSignal): Promise<KeyObject> => {
-    const fresh = await abortable(fetching, signal);
+  const pickFromFresh = async (fetching: Promise<SigningKey[]>, alg: string, kid: string | undefined, deadline: Deadline): Promise<KeyObject> => {
+    const fresh = await abortable(fetching, deadline.signal);
     return usable(select(fresh, alg, kid, endpoint), alg, kid, endpoint);
   };
 
@@ -93,20 +94,20 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   };
 
   return {
-    keyFor(alg, kid, signal) {
-      if (keys === undefined) return pickFromFresh(refresh(), alg, kid, signal);
+    keyFor(alg, kid, deadline) {
+      if (keys === undefined) return pickFromFresh(refresh(), alg, kid, deadline);
       if (now() - fetchedAt >= maxAgeMs) refreshInBackground();
       const match = select(keys, alg, kid, endpoint);
       if (match) return usable(match, alg, kid, endpoint);
       // Unknown kid. A fetch already under way may bring it; otherwise refetch unless one was done lately.
-      if (inflight) return pickFromFresh(inflight, alg, kid, signal);
+      if (inflight) return pickFromFresh(inflight, alg, kid, deadline);
       if (lastUnknownKidRefetch !== undefined && now() - lastUnknownKidRefetch < cooldownMs) {
         throw noKey(alg, kid, endpoint, 'refetched less than the cooldown ago');
       }
-      return pickFromFresh(refetchForUnknownKid(), alg, kid, signal);
+      return pickFromFresh(refetchForUnknownKid(), alg, kid, deadline);
     },
-    async warm(signal) {
-      if (keys === undefined || now() - fetchedAt >= maxAgeMs) await abortable(refresh(), signal);
+    async warm(deadline) {
+      if (keys === undefined || now() - fetchedAt >= maxAgeMs) await abortable(refresh(), deadline.signal);
     },
   };
 }

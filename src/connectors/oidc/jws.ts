@@ -1,4 +1,5 @@
 import { constants, verify, type KeyObject } from 'node:crypto';
+import type { Deadline } from '../deadline.js';
 
 /**
  * Compact JWS (RFC 7515 §7.1) verification with node:crypto on KeyObjects, synchronously: WebCrypto (jose,
@@ -50,7 +51,7 @@ export const JWS_ALGORITHMS: ReadonlyMap<string, JwsAlgorithm> = new Map<string,
 /** Where verification keys come from: the IdP's JWKS, cached (jwks.ts). */
 export interface KeySource {
   /** The one key for this algorithm and `kid`; throws JwtRejected when there is none (or several and no kid). */
-  keyFor(alg: string, kid: string | undefined, signal: AbortSignal): KeyObject | Promise<KeyObject>;
+  keyFor(alg: string, kid: string | undefined, deadline: Deadline): KeyObject | Promise<KeyObject>;
 }
 
 export interface VerifiedJws {
@@ -64,7 +65,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * Checks the form, the algorithm (one of `accept`), the absence of `crit`, and the signature; the payload must be
  * a JSON object. Claims are the caller's business. Messages name what failed, never the token.
  */
-export async function verifyCompactJws(token: string, accept: ReadonlySet<string>, keys: KeySource, signal: AbortSignal): Promise<VerifiedJws> {
+export async function verifyCompactJws(token: string, accept: ReadonlySet<string>, keys: KeySource, deadline: Deadline): Promise<VerifiedJws> {
   const firstDot = token.indexOf('.');
   const secondDot = token.indexOf('.', firstDot + 1);
   if (firstDot < 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) {
@@ -88,7 +89,7 @@ export async function verifyCompactJws(token: string, accept: ReadonlySet<string
   const payload = decodeJsonPart(encodedPayload, 'payload');
   if (!BASE64URL.test(encodedSignature)) throw new JwtRejected('its signature is not base64url');
 
-  const found = keys.keyFor(alg, kid, signal);
+  const found = keys.keyFor(alg, kid, deadline);
   const key = found instanceof Promise ? await found : found;
   const signature = Buffer.from(encodedSignature, 'base64url');
   const data = Buffer.from(token.slice(0, secondDot), 'latin1');

@@ -11,6 +11,7 @@ import type { OidcConnectorConfig } from './oidc-config.js';
 import { createTokenEndpoint, TokenErrorResponse, type TokenEndpoint, type TokenSet } from './token-endpoint.js';
 import { createUpstreamHttp, endpointOf, UpstreamAnswerInvalid } from './upstream-http.js';
 import { createUserinfoEndpoint, type UserinfoEndpoint } from './userinfo.js';
+import type { Deadline } from '../deadline.js';
 
 /** An operator-facing failure: the message says what to fix, and never contains a credential. */
 export class OidcConnectorError extends Error {
@@ -60,8 +61,8 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
   let ready: Upstream | undefined;
   let pending: Promise<Upstream> | undefined;
 
-  const buildUpstream = async (signal: AbortSignal): Promise<Upstream> => {
-    const endpoints = await resolveIdpEndpoints(config, http, signal);
+  const buildUpstream = async (deadline: Deadline): Promise<Upstream> => {
+    const endpoints = await resolveIdpEndpoints(config, http, deadline);
     const insecure = config.allowInsecureHttp;
     const keys = createJwksCache({ endpoint: endpointOf(endpoints.jwks, insecure), http });
     const tokenEndpoint = createTokenEndpoint(http, {
@@ -91,8 +92,8 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
 
   // Discovery runs once, under the deadline of the login that started it; a failure is not remembered, so the
   // next login retries it.
-  const getUpstream = (signal: AbortSignal): Promise<Upstream> => {
-    pending ??= buildUpstream(signal).then(
+  const getUpstream = (deadline: Deadline): Promise<Upstream> => {
+    pending ??= buildUpstream(deadline).then(
       (built) => (ready = built),
       (err: unknown) => {
         pending = undefined;
@@ -105,15 +106,15 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
   return {
     id: config.id,
     type: 'oidc',
-    async prepare(signal) {
-      const upstream = ready ?? (await getUpstream(signal));
-      await upstream.keys.warm(signal);
+    async prepare(deadline) {
+      const upstream = ready ?? (await getUpstream(deadline));
+      await upstream.keys.warm(deadline);
     },
-    async login(attempt, signal): Promise<LoginOutcome> {
+    async login(attempt, deadline): Promise<LoginOutcome> {
       let upstream = ready;
       if (!upstream) {
         try {
-          upstream = await getUpstream(signal);
+          upstream = await getUpstream(deadline);
         } catch (err) {
           return failureFromError(config, err, 'discovery');
         }
@@ -121,24 +122,24 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
       let tokens: TokenSet;
       let idClaims: Record<string, unknown>;
       try {
-        tokens = await upstream.tokenEndpoint.request(attempt, signal);
+        tokens = await upstream.tokenEndpoint.request(attempt, deadline);
         if (tokens.id_token === undefined) {
           return misconfigured('ERR_OIDC_NO_ID_TOKEN', `${config.id}: the token response has no ID token (is "openid" granted?)`);
         }
-        idClaims = await upstream.idTokens.verify(tokens.id_token, signal);
+        idClaims = await upstream.idTokens.verify(tokens.id_token, deadline);
       } catch (err) {
         return failureFromError(config, err, 'token request');
       }
       let claims: Record<string, unknown> = { ...idClaims };
       if (upstream.userinfo) {
         try {
-          const info = await upstream.userinfo.fetch(tokens.access_token, idClaims['sub'] as string, signal);
+          const info = await upstream.userinfo.fetch(tokens.access_token, idClaims['sub'] as string, deadline);
           claims = { ...info, ...claims };
         } catch (err) {
           return failureFromError(config, err, 'userinfo request');
         }
       }
-      return withGroups(config, groupResolver, attempt, claims, tokens.access_token, signal);
+      return withGroups(config, groupResolver, attempt, claims, tokens.access_token, deadline);
     },
     close: () => http.close(),
   };
@@ -150,14 +151,14 @@ async function withGroups(
   attempt: LoginAttempt,
   claims: Record<string, unknown>,
   accessToken: string,
-  signal: AbortSignal,
+  deadline: Deadline,
 ): Promise<LoginOutcome> {
   const identity = identityFromClaims(claims, config.claims, config.id, attempt.username);
   if (!identity) {
     return misconfigured('ERR_OIDC_NO_SUBJECT', `${config.id}: claim "${config.claims.subject}" is missing from the ID token`);
   }
   try {
-    identity.groups = await groupResolver.resolve({ realmId: attempt.realmId, identity, accessToken }, signal);
+    identity.groups = await groupResolver.resolve({ realmId: attempt.realmId, identity, accessToken }, deadline);
   } catch (err) {
     // Logging in with no groups could land a person in the wrong Kayako group: refuse instead.
     return { kind: 'unavailable', cause: new OidcConnectorError('ERR_GROUPS_UNAVAILABLE', `${config.id}: group lookup failed: ${errorText(err)}`, { cause: err }) };

@@ -1,3 +1,4 @@
+import type { Deadline } from '../deadline.js';
 import type { ClientAuthentication } from './client-auth.js';
 import { formEncode } from './client-auth.js';
 import {
@@ -58,7 +59,7 @@ export class TokenErrorResponse extends Error {
 }
 
 export interface TokenEndpoint {
-  request(grant: PasswordGrant, signal: AbortSignal): Promise<TokenSet>;
+  request(grant: PasswordGrant, deadline: Deadline): Promise<TokenSet>;
 }
 
 /** Fields the grant itself sets; a configured token parameter of the same name is left out. */
@@ -83,14 +84,14 @@ export function createTokenEndpoint(http: UpstreamHttp, settings: TokenEndpointS
   if (clientAuth.authorization) baseHeaders['authorization'] = clientAuth.authorization;
 
   return {
-    async request(grant, signal) {
+    async request(grant, deadline) {
       const authFields = clientAuth.fields();
       const auth = typeof authFields === 'string' ? authFields : await authFields;
       let body = `username=${formEncode(grant.username)}&password=${formEncode(grant.password)}&${fixedFields}`;
       if (auth) body += `&${auth}`;
       let headers = baseHeaders;
       if (forwardEndUserIpHeader && grant.endUserIp) headers = { ...baseHeaders, [forwardEndUserIpHeader]: grant.endUserIp };
-      const answer = await http.call(endpoint, { method: 'POST', headers, body, signal });
+      const answer = await http.call(endpoint, { method: 'POST', headers, body, deadline });
       return tokenSetFrom(answer, endpoint);
     },
   };

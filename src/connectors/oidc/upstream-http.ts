@@ -1,20 +1,22 @@
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
+import { callTimeoutMs, type Deadline } from '../deadline.js';
 
 /**
  * The HTTP client for the IdP's token endpoint, JWKS and userinfo: undici's dispatcher API on a keep-alive pool
- * of our own, bounded in time and size. Every call gets its deadline (the login's AbortSignal) and headers
- * directly, so nothing about a login has to travel in AsyncLocalStorage. Redirects are never followed: a
+ * of our own, bounded in time and size. Every call gets its deadline (the login's) and headers directly, so
+ * nothing about a login has to travel in AsyncLocalStorage. Redirects are never followed: a
  * password or bearer token must not travel to another host (and a token endpoint does not redirect).
  */
 export interface UpstreamHttpOptions {
   connectTimeoutMs: number;
   /**
-   * Bounds each call: the wait for the response headers, and each wait for more of the body. Enforced with
-   * undici's own timers rather than an `AbortSignal.timeout` per call: on Node 20 such a signal costs ~15 µs,
-   * combining it with the login's signal (`AbortSignal.any`) ~30 µs more, and both stay in memory until the
-   * timeout would have fired — tens of MB at a few hundred logins/s (docs/benchmarks.md). undici's timers are
-   * coarse: a bound of a second or more may fire up to about half a second late.
+   * Bounds each call: the wait for the response headers, and each wait for more of the body; both are cut to
+   * the time the login has left. Enforced with undici's own timers rather than an AbortSignal per call or per
+   * login: on Node 20 a signal costs ~8–15 µs, combining two (`AbortSignal.any`) ~30 µs more, and a
+   * `AbortSignal.timeout` stays in memory until it would have fired — tens of MB at a few hundred logins/s
+   * (docs/benchmarks.md). undici's timers are coarse: a bound of a second or more may fire up to about half a
+   * second late. (The login's answer does not wait for them: login-flow.ts races the deadline.)
    */
   requestTimeoutMs: number;
   /** Responses larger than this are refused (a token response is a few KiB; a JWKS rarely more than 20 KiB). */
@@ -35,8 +37,11 @@ export interface UpstreamCall {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string;
-  /** The login's deadline. Absent only for work shared by several logins (a JWKS fetch), which each wait on with their own. */
-  signal?: AbortSignal;
+  /**
+   * The login's deadline: the call's timeouts are cut to the time it has left. Absent only for work shared by
+   * several logins (a JWKS fetch), which each wait on with their own.
+   */
+  deadline?: Deadline;
 }
 
 export interface UpstreamAnswer {
@@ -94,9 +99,8 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         method: spec.method,
         headers: spec.headers,
         body: spec.body ?? null,
-        signal: spec.signal ?? null,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        headersTimeout: callTimeoutMs(spec.deadline, timeoutMs),
+        bodyTimeout: callTimeoutMs(spec.deadline, timeoutMs),
       });
     } catch (err) {
       throw asTimeout(err, endpoint);

@@ -1,3 +1,4 @@
+import type { Deadline } from '../deadline.js';
 import { checkTimes, ID_TOKEN_CLOCK_TOLERANCE_SECONDS } from './id-token.js';
 import { JwtRejected, verifyCompactJws, type KeySource } from './jws.js';
 import {
@@ -27,7 +28,7 @@ export interface UserinfoSettings {
 }
 
 export interface UserinfoEndpoint {
-  fetch(accessToken: string, expectedSubject: string, signal: AbortSignal): Promise<Record<string, unknown>>;
+  fetch(accessToken: string, expectedSubject: string, deadline: Deadline): Promise<Record<string, unknown>>;
 }
 
 const HEADERS = { accept: 'application/json, application/jwt', 'user-agent': USER_AGENT };
@@ -36,8 +37,8 @@ export function createUserinfoEndpoint(http: UpstreamHttp, settings: UserinfoSet
   const { endpoint } = settings;
   const signingAlgs: ReadonlySet<string> = new Set(settings.signingAlgs);
   return {
-    async fetch(accessToken, expectedSubject, signal) {
-      const answer = await http.call(endpoint, { method: 'GET', headers: { ...HEADERS, authorization: `Bearer ${accessToken}` }, signal });
+    async fetch(accessToken, expectedSubject, deadline) {
+      const answer = await http.call(endpoint, { method: 'GET', headers: { ...HEADERS, authorization: `Bearer ${accessToken}` }, deadline });
       if (hasAuthenticationChallenge(answer)) throw new Error(`${endpoint.host} answered ${answer.status} with a WWW-Authenticate challenge`);
       if (answer.status !== 200) throw new Error(`unexpected HTTP status ${answer.status} from ${endpoint.host}`);
       let info: Record<string, unknown>;
@@ -45,7 +46,7 @@ export function createUserinfoEndpoint(http: UpstreamHttp, settings: UserinfoSet
         if (signingAlgs.size === 0) {
           throw new Error(`${endpoint.host} answered with a signed userinfo JWT, but the IdP publishes no userinfo_signing_alg_values_supported to check it with`);
         }
-        const { payload } = await verifyCompactJws(answer.body.toString('utf8').trim(), signingAlgs, settings.keys, signal);
+        const { payload } = await verifyCompactJws(answer.body.toString('utf8').trim(), signingAlgs, settings.keys, deadline);
         checkTimes(payload, Math.floor(Date.now() / 1000), ID_TOKEN_CLOCK_TOLERANCE_SECONDS);
         if (payload['iss'] !== undefined && payload['iss'] !== settings.issuer) throw new JwtRejected(`its issuer ${JSON.stringify(payload['iss'])} is not "${settings.issuer}"`);
         const aud = payload['aud'];

@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../../src/connectors/deadline.js';
 import { describe, expect, it } from 'vitest';
 import { createLocalConnector, localConnectorSchema } from '../../../src/connectors/local/local-connector.js';
 import { hashPassword, parsePasswordHash, verifyPassword } from '../../../src/connectors/local/password-hash.js';
@@ -29,10 +30,10 @@ describe('local accounts connector', () => {
         users: [{ username: 'Admin', passwordHash: await hashPassword('pw-1234567890', FAST), email: 'admin@example.com', fullName: 'Break Glass', groups: ['Helpdesk-Admins'] }],
       }),
     );
-    const ok = await connector.login(attempt('admin', 'pw-1234567890'), AbortSignal.timeout(5000));
+    const ok = await connector.login(attempt('admin', 'pw-1234567890'), deadlineIn(5000));
     expect(ok).toMatchObject({ kind: 'ok', identity: { username: 'Admin', emails: ['admin@example.com'], groups: ['Helpdesk-Admins'], displayName: 'Break Glass', connectorId: 'breakglass' } });
-    expect(await connector.login(attempt('admin', 'nope'), AbortSignal.timeout(5000))).toEqual({ kind: 'invalid_credentials' });
-    expect(await connector.login(attempt('someone-else', 'pw'), AbortSignal.timeout(5000))).toEqual({ kind: 'unknown_user' });
+    expect(await connector.login(attempt('admin', 'nope'), deadlineIn(5000))).toEqual({ kind: 'invalid_credentials' });
+    expect(await connector.login(attempt('someone-else', 'pw'), deadlineIn(5000))).toEqual({ kind: 'unknown_user' });
   });
 
   it('rejects a config with a plaintext password, pointing at the field', () => {

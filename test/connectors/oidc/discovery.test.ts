@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../../src/connectors/deadline.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../../../src/connectors/connector.js';
 import { oidcConnectorSchema } from '../../../src/connectors/oidc/oidc-config.js';
@@ -10,7 +11,7 @@ import { json, startLoopbackIdp, type LoopbackIdp } from './loopback-idp.js';
  */
 let idp: LoopbackIdp;
 const connectors: PasswordConnector[] = [];
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => deadlineIn(5_000);
 const attempt: LoginAttempt = { username: 'una@example.com', password: 'pw', endUserIp: '', audience: 'user', realmId: 'test' };
 const codeOf = (outcome: LoginOutcome) => ('cause' in outcome ? (outcome.cause as { code?: string }).code : undefined);
 
@@ -35,13 +36,13 @@ describe('discovery', () => {
   it('reads the document once and logs in through the endpoints it names', async () => {
     const connector = connectorWith();
     const before = idp.discoveryRequests();
-    for (let i = 0; i < 3; i++) expect((await connector.login(attempt, signal())).kind).toBe('ok');
+    for (let i = 0; i < 3; i++) expect((await connector.login(attempt, deadline())).kind).toBe('ok');
     expect(idp.discoveryRequests() - before).toBe(1);
   });
 
   it('refuses a document that names another issuer (a misconfiguration, never a login)', async () => {
     idp.discoveryAnswer(() => json(200, { issuer: 'https://evil.example', token_endpoint: `${idp.issuer}/token`, jwks_uri: `${idp.issuer}/jwks` }));
-    const outcome = await connectorWith().login(attempt, signal());
+    const outcome = await connectorWith().login(attempt, deadline());
     expect(outcome.kind).toBe('misconfigured');
     expect(codeOf(outcome)).toBe('ERR_OIDC_DISCOVERY_ISSUER');
     expect('cause' in outcome && outcome.cause.message).toMatch(/another issuer: "https:\/\/evil\.example"/);
@@ -49,7 +50,7 @@ describe('discovery', () => {
 
   it('names the field a document lacks', async () => {
     idp.discoveryAnswer(() => json(200, { issuer: idp.issuer, token_endpoint: `${idp.issuer}/token` }));
-    const outcome = await connectorWith().login(attempt, signal());
+    const outcome = await connectorWith().login(attempt, deadline());
     expect(outcome.kind).toBe('misconfigured');
     expect('cause' in outcome && outcome.cause.message).toMatch(/has no jwks_uri/);
   });
@@ -58,11 +59,11 @@ describe('discovery', () => {
     const connector = connectorWith();
     idp.discoveryAnswer(() => ({ status: 503, body: 'maintenance' }));
     const before = idp.discoveryRequests();
-    const outcome = await connector.login(attempt, signal());
+    const outcome = await connector.login(attempt, deadline());
     expect(outcome.kind).toBe('unavailable');
     expect('cause' in outcome && outcome.cause.message).toMatch(/HTTP 503/);
     idp.discoveryAnswer(undefined);
-    expect((await connector.login(attempt, signal())).kind).toBe('ok');
+    expect((await connector.login(attempt, deadline())).kind).toBe('ok');
     expect(idp.discoveryRequests() - before).toBe(2);
   });
 });

@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../../src/connectors/deadline.js';
 import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64url, CompactSign, SignJWT } from 'jose';
@@ -16,7 +17,7 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 let idp: LoopbackIdp;
 let http: UpstreamHttp;
 const keys = new Map<string, SigningKey>();
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => deadlineIn(5_000);
 const nowMs = Date.now();
 const now = Math.floor(nowMs / 1000);
 
@@ -50,7 +51,7 @@ afterAll(async () => {
 describe('signatures', () => {
   it.each(ALGORITHMS)('accepts a %s token signed with the published key', async (alg) => {
     const token = await idp.idToken(keys.get(alg)!, { email: 'una@example.com' });
-    const claims = await verifierFor(alg).verify(token, signal());
+    const claims = await verifierFor(alg).verify(token, deadline());
     expect(claims).toMatchObject({ sub: 'u-1', email: 'una@example.com', aud: idp.clientId, iss: idp.issuer });
   });
 
@@ -58,7 +59,7 @@ describe('signatures', () => {
     const token = await new SignJWT({ iss: idp.issuer, aud: idp.clientId, sub: 'u-1', iat: now, exp: now + 300 })
       .setProtectedHeader({ alg: 'ES384' })
       .sign(keys.get('ES384')!.privateKey);
-    await expect(verifierFor('ES384').verify(token, signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await expect(verifierFor('ES384').verify(token, deadline())).resolves.toMatchObject({ sub: 'u-1' });
   });
 
   it('refuses a token without kid when several keys fit', async () => {
@@ -68,7 +69,7 @@ describe('signatures', () => {
       const token = await new SignJWT({ iss: idp.issuer, aud: idp.clientId, sub: 'u-1', iat: now, exp: now + 300 })
         .setProtectedHeader({ alg: 'RS256' })
         .sign(rs256().privateKey);
-      expect(await rejection(verifierFor('RS256').verify(token, signal()))).toMatch(/several keys/);
+      expect(await rejection(verifierFor('RS256').verify(token, deadline()))).toMatch(/several keys/);
     } finally {
       idp.publish([...keys.values()]);
     }
@@ -81,8 +82,8 @@ describe('signatures', () => {
     const withoutAlg = ({ alg: _alg, ...jwk }: SigningKey['jwk']) => jwk;
     idp.publish([ec384, ec, rsa].map((k) => ({ ...k, jwk: withoutAlg(k.jwk) })));
     try {
-      await expect(verifierFor('RS256').verify(await idp.idToken(rsa), signal())).resolves.toMatchObject({ sub: 'u-1' });
-      await expect(verifierFor('ES256').verify(await idp.idToken(ec), signal())).resolves.toMatchObject({ sub: 'u-1' });
+      await expect(verifierFor('RS256').verify(await idp.idToken(rsa), deadline())).resolves.toMatchObject({ sub: 'u-1' });
+      await expect(verifierFor('ES256').verify(await idp.idToken(ec), deadline())).resolves.toMatchObject({ sub: 'u-1' });
     } finally {
       idp.publish([...keys.values()]);
     }
@@ -91,12 +92,12 @@ describe('signatures', () => {
   it('refuses alg "none"', async () => {
     const header = base64url.encode(JSON.stringify({ alg: 'none', kid: 'RS256' }));
     const payload = base64url.encode(JSON.stringify({ iss: idp.issuer, aud: idp.clientId, sub: 'u-1', iat: now, exp: now + 300 }));
-    expect(await rejection(verifierFor('RS256').verify(`${header}.${payload}.`, signal()))).toMatch(/alg "none" is not the expected RS256/);
+    expect(await rejection(verifierFor('RS256').verify(`${header}.${payload}.`, deadline()))).toMatch(/alg "none" is not the expected RS256/);
   });
 
   it('refuses a token signed with another algorithm than the configured one', async () => {
     const token = await idp.idToken(keys.get('ES256')!);
-    expect(await rejection(verifierFor('RS256').verify(token, signal()))).toMatch(/alg "ES256" is not the expected RS256/);
+    expect(await rejection(verifierFor('RS256').verify(token, deadline()))).toMatch(/alg "ES256" is not the expected RS256/);
   });
 
   it('refuses HS256 keyed with the RSA public key (algorithm confusion)', async () => {
@@ -104,54 +105,54 @@ describe('signatures', () => {
     const token = await new SignJWT({ iss: idp.issuer, aud: idp.clientId, sub: 'u-1', iat: now, exp: now + 300 })
       .setProtectedHeader({ alg: 'HS256', kid: 'RS256' })
       .sign(new TextEncoder().encode(String(publicPem)));
-    expect(await rejection(verifierFor('RS256').verify(token, signal()))).toMatch(/alg "HS256"/);
+    expect(await rejection(verifierFor('RS256').verify(token, deadline()))).toMatch(/alg "HS256"/);
     // Even an operator who configured HS256 gets no symmetric verification.
-    expect(await rejection(verifierFor('HS256').verify(token, signal()))).toMatch(/not supported/);
+    expect(await rejection(verifierFor('HS256').verify(token, deadline()))).toMatch(/not supported/);
   });
 
   it('refuses a signature by a key the IdP never published', async () => {
     const forger = await signingKey('RS256', 'RS256'); // claims the published kid
     const token = await idp.idToken(forger);
-    expect(await rejection(verifierFor('RS256').verify(token, signal()))).toMatch(/signature verification failed/);
+    expect(await rejection(verifierFor('RS256').verify(token, deadline()))).toMatch(/signature verification failed/);
   });
 
   it('refuses a tampered payload', async () => {
     const [header, , signature] = (await idp.idToken(rs256())).split('.');
     const payload = base64url.encode(JSON.stringify({ iss: idp.issuer, aud: idp.clientId, sub: 'admin', iat: now, exp: now + 300 }));
-    expect(await rejection(verifierFor('RS256').verify(`${header}.${payload}.${signature}`, signal()))).toMatch(/signature verification failed/);
+    expect(await rejection(verifierFor('RS256').verify(`${header}.${payload}.${signature}`, deadline()))).toMatch(/signature verification failed/);
   });
 
   it('refuses a crit header', async () => {
     const token = await idp.idToken(rs256(), {}, { crit: ['urn:example:ext'], 'urn:example:ext': true });
-    expect(await rejection(verifierFor('RS256').verify(token, signal()))).toMatch(/crit/);
+    expect(await rejection(verifierFor('RS256').verify(token, deadline()))).toMatch(/crit/);
   });
 });
 
 describe('malformed tokens', () => {
   it('refuses two parts', async () => {
     const [header, payload] = (await idp.idToken(rs256())).split('.');
-    expect(await rejection(verifierFor('RS256').verify(`${header}.${payload}`, signal()))).toMatch(/not a compact JWS \(2 parts/);
+    expect(await rejection(verifierFor('RS256').verify(`${header}.${payload}`, deadline()))).toMatch(/not a compact JWS \(2 parts/);
   });
 
   it('refuses bad base64url', async () => {
     const [, payload, signature] = (await idp.idToken(rs256())).split('.');
-    expect(await rejection(verifierFor('RS256').verify(`eyJhbGciOiJSUzI1NiJ9+/=.${payload}.${signature}`, signal()))).toMatch(/header is not base64url/);
+    expect(await rejection(verifierFor('RS256').verify(`eyJhbGciOiJSUzI1NiJ9+/=.${payload}.${signature}`, deadline()))).toMatch(/header is not base64url/);
   });
 
   it('refuses a header that is not JSON', async () => {
     const [, payload, signature] = (await idp.idToken(rs256())).split('.');
-    expect(await rejection(verifierFor('RS256').verify(`${base64url.encode('not json')}.${payload}.${signature}`, signal()))).toMatch(/header is not JSON/);
+    expect(await rejection(verifierFor('RS256').verify(`${base64url.encode('not json')}.${payload}.${signature}`, deadline()))).toMatch(/header is not JSON/);
   });
 
   it('refuses a correctly signed payload that is not JSON', async () => {
     const token = await new CompactSign(new TextEncoder().encode('hello, not json')).setProtectedHeader({ alg: 'RS256', kid: 'RS256' }).sign(rs256().privateKey);
-    expect(await rejection(verifierFor('RS256').verify(token, signal()))).toMatch(/payload is not JSON/);
+    expect(await rejection(verifierFor('RS256').verify(token, deadline()))).toMatch(/payload is not JSON/);
   });
 });
 
 describe('claims', () => {
   const tolerance = ID_TOKEN_CLOCK_TOLERANCE_SECONDS;
-  const verify = async (claims: Record<string, unknown>) => verifierFor('RS256').verify(await idp.idToken(rs256(), claims), signal());
+  const verify = async (claims: Record<string, unknown>) => verifierFor('RS256').verify(await idp.idToken(rs256(), claims), deadline());
 
   it('uses a 30 s clock tolerance, as openid-client did', () => {
     expect(tolerance).toBe(30);
@@ -201,7 +202,7 @@ describe('claims', () => {
 
   it('never puts the token into the reason', async () => {
     const token = await idp.idToken(rs256(), { aud: 'x' });
-    const message = await rejection(verifierFor('RS256').verify(token, signal()));
+    const message = await rejection(verifierFor('RS256').verify(token, deadline()));
     for (const part of token.split('.')) expect(message).not.toContain(part);
   });
 });

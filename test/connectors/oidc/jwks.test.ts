@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../../src/connectors/deadline.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginAttempt } from '../../../src/connectors/connector.js';
 import { createIdTokenVerifier, type IdTokenVerifier } from '../../../src/connectors/oidc/id-token.js';
@@ -16,7 +17,7 @@ let idp: LoopbackIdp;
 let http: UpstreamHttp;
 let first: SigningKey;
 let rotated: SigningKey;
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => deadlineIn(5_000);
 
 /** Waits (up to 2 s) for something the bridge does in the background. */
 async function until(condition: () => boolean): Promise<void> {
@@ -69,7 +70,7 @@ describe('JWKS cache', () => {
   it('fetches the key set once for many logins', async () => {
     const verify = verifier(manualClock());
     const before = idp.jwksRequests();
-    for (let i = 0; i < 5; i++) await verify.verify(await idp.idToken(first), signal());
+    for (let i = 0; i < 5; i++) await verify.verify(await idp.idToken(first), deadline());
     expect(idp.jwksRequests() - before).toBe(1);
   });
 
@@ -77,49 +78,49 @@ describe('JWKS cache', () => {
     const verify = verifier(manualClock());
     const token = await idp.idToken(first);
     const before = idp.jwksRequests();
-    const results = await Promise.all(Array.from({ length: 50 }, () => verify.verify(token, signal())));
+    const results = await Promise.all(Array.from({ length: 50 }, () => verify.verify(token, deadline())));
     expect(results).toHaveLength(50);
     expect(idp.jwksRequests() - before).toBe(1);
   });
 
   it('lets 50 concurrent logins with a newly rotated key all in, with one refetch', async () => {
     const verify = verifier(manualClock());
-    await verify.verify(await idp.idToken(first), signal());
+    await verify.verify(await idp.idToken(first), deadline());
     idp.publish([first, rotated]);
     const token = await idp.idToken(rotated);
     const before = idp.jwksRequests();
-    const results = await Promise.allSettled(Array.from({ length: 50 }, () => verify.verify(token, signal())));
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => verify.verify(token, deadline())));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(50);
     expect(idp.jwksRequests() - before).toBe(1);
   });
 
   it('picks up a rotated key with one refetch on its unknown kid', async () => {
     const verify = verifier(manualClock());
-    await verify.verify(await idp.idToken(first), signal());
+    await verify.verify(await idp.idToken(first), deadline());
     const before = idp.jwksRequests();
     idp.publish([rotated]);
-    await expect(verify.verify(await idp.idToken(rotated), signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await expect(verify.verify(await idp.idToken(rotated), deadline())).resolves.toMatchObject({ sub: 'u-1' });
     expect(idp.jwksRequests() - before).toBe(1);
   });
 
   it('answers 50 concurrent logins with an unknown kid with one fetch, and fetches again only after the cooldown', async () => {
     const clock = manualClock();
     const verify = verifier(clock, { cooldownMs: 30_000 });
-    await verify.verify(await idp.idToken(first), signal());
+    await verify.verify(await idp.idToken(first), deadline());
     const stranger = await signingKey('RS256', 'never-published');
     const token = await idp.idToken(stranger);
     const before = idp.jwksRequests();
 
-    const results = await Promise.allSettled(Array.from({ length: 50 }, () => verify.verify(token, signal())));
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => verify.verify(token, deadline())));
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof JwtRejected)).toBe(true);
     expect(idp.jwksRequests() - before).toBe(1);
 
     clock.advance(29_000);
-    await expect(verify.verify(token, signal())).rejects.toThrow(/no key .* fits alg RS256 and kid "never-published"/);
+    await expect(verify.verify(token, deadline())).rejects.toThrow(/no key .* fits alg RS256 and kid "never-published"/);
     expect(idp.jwksRequests() - before).toBe(1);
 
     clock.advance(1_000);
-    await expect(verify.verify(token, signal())).rejects.toBeInstanceOf(JwtRejected);
+    await expect(verify.verify(token, deadline())).rejects.toBeInstanceOf(JwtRejected);
     expect(idp.jwksRequests() - before).toBe(2);
   });
 
@@ -127,32 +128,32 @@ describe('JWKS cache', () => {
     const clock = manualClock();
     const verify = verifier(clock);
     const token = await idp.idToken(first);
-    await verify.verify(token, signal());
+    await verify.verify(token, deadline());
     const before = idp.jwksRequests();
     idp.publish([rotated]);
     clock.advance(299_000);
-    await expect(verify.verify(token, signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await expect(verify.verify(token, deadline())).resolves.toMatchObject({ sub: 'u-1' });
     expect(idp.jwksRequests()).toBe(before);
     clock.advance(1_000);
     // Stale: this login is answered from the keys at hand while the set is fetched again.
-    await expect(verify.verify(token, signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await expect(verify.verify(token, deadline())).resolves.toMatchObject({ sub: 'u-1' });
     await until(() => idp.jwksRequests() > before);
-    await expect(eventually(() => verify.verify(token, signal()))).rejects.toThrow(/no key .* kid "key-2024"/);
-    await expect(verify.verify(await idp.idToken(rotated), signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await expect(eventually(() => verify.verify(token, deadline()))).rejects.toThrow(/no key .* kid "key-2024"/);
+    await expect(verify.verify(await idp.idToken(rotated), deadline())).resolves.toMatchObject({ sub: 'u-1' });
   });
 
   it('keeps verifying with the keys it has while a stale set cannot be refreshed (JWKS down)', async () => {
     const clock = manualClock();
     const verify = verifier(clock);
     const token = await idp.idToken(first);
-    await verify.verify(token, signal());
+    await verify.verify(token, deadline());
     idp.jwksAnswer(() => ({ status: 503, body: 'down for maintenance' }));
     const before = idp.jwksRequests();
     clock.advance(600_000);
-    for (let i = 0; i < 5; i++) await expect(verify.verify(token, signal())).resolves.toMatchObject({ sub: 'u-1' });
+    for (let i = 0; i < 5; i++) await expect(verify.verify(token, deadline())).resolves.toMatchObject({ sub: 'u-1' });
     await until(() => idp.jwksRequests() > before);
     // One failed refresh, then a cooldown before the next try: logins do not hammer a failing endpoint.
-    for (let i = 0; i < 5; i++) await verify.verify(token, signal());
+    for (let i = 0; i < 5; i++) await verify.verify(token, deadline());
     expect(idp.jwksRequests() - before).toBe(1);
   });
 
@@ -160,21 +161,21 @@ describe('JWKS cache', () => {
     const verify = verifier(manualClock());
     idp.jwksAnswer(() => ({ status: 503, body: 'down for maintenance' }));
     const before = idp.jwksRequests();
-    await expect(verify.verify(await idp.idToken(first), signal())).rejects.toThrow(/JWKS .* answered HTTP 503/);
+    await expect(verify.verify(await idp.idToken(first), deadline())).rejects.toThrow(/JWKS .* answered HTTP 503/);
     idp.jwksAnswer(undefined);
-    await expect(verify.verify(await idp.idToken(first), signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await expect(verify.verify(await idp.idToken(first), deadline())).resolves.toMatchObject({ sub: 'u-1' });
     expect(idp.jwksRequests() - before).toBe(2);
   });
 
   it('does not let a failed refetch for an unknown kid use up the cooldown', async () => {
     const clock = manualClock();
     const verify = verifier(clock);
-    await verify.verify(await idp.idToken(first), signal());
+    await verify.verify(await idp.idToken(first), deadline());
     idp.publish([first, rotated]);
     idp.jwksAnswer(() => ({ status: 502, body: 'bad gateway' }));
-    await expect(verify.verify(await idp.idToken(rotated), signal())).rejects.toThrow(/502/);
+    await expect(verify.verify(await idp.idToken(rotated), deadline())).rejects.toThrow(/502/);
     idp.jwksAnswer(undefined);
-    await expect(verify.verify(await idp.idToken(rotated), signal())).resolves.toMatchObject({ sub: 'u-1' });
+    await expect(verify.verify(await idp.idToken(rotated), deadline())).resolves.toMatchObject({ sub: 'u-1' });
   });
 });
 
@@ -189,11 +190,11 @@ describe('the connector when the JWKS is unavailable', () => {
     const corp = connector();
     try {
       idp.jwksAnswer(() => ({ status: 503, body: 'down' }));
-      const down = await corp.login(attempt, signal());
+      const down = await corp.login(attempt, deadline());
       expect(down.kind).toBe('unavailable');
       expect(down.kind === 'unavailable' && down.cause.message).toMatch(/JWKS .* 503/);
       idp.jwksAnswer(undefined);
-      expect((await corp.login(attempt, signal())).kind).toBe('ok');
+      expect((await corp.login(attempt, deadline())).kind).toBe('ok');
     } finally {
       await corp.close?.();
     }
@@ -213,7 +214,7 @@ describe('the connector when the JWKS is unavailable', () => {
       }),
     );
     try {
-      const outcome = await corp.login(attempt, signal());
+      const outcome = await corp.login(attempt, deadline());
       expect(outcome).toMatchObject({ kind: 'unavailable', cause: { code: 'ERR_IDP_UNREACHABLE' } });
     } finally {
       await corp.close?.();
@@ -224,7 +225,7 @@ describe('the connector when the JWKS is unavailable', () => {
     const corp = connector();
     try {
       idp.jwksAnswer(() => json(200, { issuer: 'not a key set' }));
-      expect(await corp.login(attempt, signal())).toMatchObject({ kind: 'misconfigured', cause: { code: 'ERR_ID_TOKEN_REJECTED' } });
+      expect(await corp.login(attempt, deadline())).toMatchObject({ kind: 'misconfigured', cause: { code: 'ERR_ID_TOKEN_REJECTED' } });
     } finally {
       await corp.close?.();
     }

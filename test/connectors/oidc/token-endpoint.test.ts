@@ -1,3 +1,4 @@
+import { deadlineIn } from '../../../src/connectors/deadline.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientSecretBasic, type ClientMetadata, type ServerMetadata } from 'openid-client';
 import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../../../src/connectors/connector.js';
@@ -11,7 +12,7 @@ import { json, startLoopbackIdp, type LoopbackIdp } from './loopback-idp.js';
  */
 let idp: LoopbackIdp;
 const connectors: PasswordConnector[] = [];
-const signal = () => AbortSignal.timeout(5_000);
+const deadline = () => deadlineIn(5_000);
 const attempt = (over: Partial<LoginAttempt> = {}): LoginAttempt => ({
   username: 'una@example.com',
   password: 'pw',
@@ -61,7 +62,7 @@ describe('the request', () => {
       tokenParams: { realm: 'Username-Password-Authentication', username: 'not-this-one', grant_type: 'not-this-either' },
       forwardEndUserIpHeader: 'auth0-forwarded-for',
     });
-    expect((await corp.login(attempt(), signal())).kind).toBe('ok');
+    expect((await corp.login(attempt(), deadline())).kind).toBe('ok');
     expect(Object.fromEntries(fields())).toEqual({
       grant_type: 'password',
       username: 'una@example.com',
@@ -78,20 +79,20 @@ describe('the request', () => {
 
   it('leaves the forwarding header out when Kayako sent no address', async () => {
     const corp = connectorWith({ forwardEndUserIpHeader: 'auth0-forwarded-for' });
-    await corp.login(attempt({ endUserIp: '' }), signal());
+    await corp.login(attempt({ endUserIp: '' }), deadline());
     expect(headers()['auth0-forwarded-for']).toBeUndefined();
   });
 
   it('sends an extension grant type as configured', async () => {
     const corp = connectorWith({ grantType: 'http://auth0.com/oauth/grant-type/password-realm' });
-    await corp.login(attempt(), signal());
+    await corp.login(attempt(), deadline());
     expect(fields().get('grant_type')).toBe('http://auth0.com/oauth/grant-type/password-realm');
   });
 
   it('form-encodes any password exactly as URLSearchParams does', async () => {
     const password = `p&ss=w+rd %!'()~*-._ é ü 😀 \\ "quoted" <tag> ;:/?#[]@$,`;
     const corp = connectorWith();
-    await corp.login(attempt({ password }), signal());
+    await corp.login(attempt({ password }), deadline());
     expect(fields().get('password')).toBe(password);
     expect(idp.lastTokenRequest()!.body).toContain(new URLSearchParams({ password }).toString());
   });
@@ -100,7 +101,7 @@ describe('the request', () => {
     const clientId = "app-1_x.y!z~w*(v)'u s:t";
     const secret = 'sëcret:with spaces+plus/slash%percent';
     const corp = connectorWith({ clientId, clientSecret: secret, endpoints: { token: `${idp.issuer}/token`, jwks: `${idp.issuer}/jwks` } });
-    await corp.login(attempt(), signal());
+    await corp.login(attempt(), deadline());
     const expected = new Headers();
     await ClientSecretBasic(secret)({ issuer: idp.issuer } as ServerMetadata, { client_id: clientId } as ClientMetadata, new URLSearchParams(), expected);
     expect(headers()['authorization']).toBe(expected.get('authorization'));
@@ -110,7 +111,7 @@ describe('the request', () => {
 
   it('client_secret_post puts id and secret in the form', async () => {
     const corp = connectorWith({ clientAuth: 'client_secret_post', clientSecret: 'se cret&=' });
-    await corp.login(attempt(), signal());
+    await corp.login(attempt(), deadline());
     expect(fields().get('client_id')).toBe(idp.clientId);
     expect(fields().get('client_secret')).toBe('se cret&=');
     expect(headers()['authorization']).toBeUndefined();
@@ -118,7 +119,7 @@ describe('the request', () => {
 
   it('a public client (none) sends its client_id and no secret', async () => {
     const corp = connectorWith({ clientSecret: undefined });
-    expect((await corp.login(attempt(), signal())).kind).toBe('ok');
+    expect((await corp.login(attempt(), deadline())).kind).toBe('ok');
     expect(fields().get('client_id')).toBe(idp.clientId);
     expect(fields().has('client_secret')).toBe(false);
     expect(headers()['authorization']).toBeUndefined();
@@ -131,7 +132,7 @@ describe('the request', () => {
     const verifyKey = await importJWK(await exportJWK(publicKey), 'ES256');
     const assertions: string[] = [];
     for (let i = 0; i < 2; i++) {
-      await corp.login(attempt(), signal());
+      await corp.login(attempt(), deadline());
       expect(fields().get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
       expect(fields().get('client_id')).toBe(idp.clientId);
       assertions.push(fields().get('client_assertion')!);
@@ -168,7 +169,7 @@ describe('the answer', () => {
     ['a 200 whose id_token is garbage', () => json(200, { access_token: 'a', token_type: 'Bearer', id_token: 'garbage' }), 'misconfigured', 'ERR_ID_TOKEN_REJECTED'],
   ])('%s → %s', async (_name, answer, kind, code) => {
     idp.tokenAnswer(answer);
-    const outcome = await connectorWith().login(attempt({ password: 'the-password' }), signal());
+    const outcome = await connectorWith().login(attempt({ password: 'the-password' }), deadline());
     expect(outcome.kind).toBe(kind);
     if (code) expect(causeOf(outcome)?.code).toBe(code);
     expect(JSON.stringify(causeOf(outcome) ?? {})).not.toContain('the-password');
@@ -177,21 +178,21 @@ describe('the answer', () => {
   it('classifies Entra errors by their error_codes', async () => {
     const entra = connectorWith({ dialect: 'entra' });
     idp.tokenAnswer(() => json(400, { error: 'invalid_grant', error_description: 'AADSTS50076: MFA', error_codes: [50076] }));
-    expect(await entra.login(attempt(), signal())).toMatchObject({ kind: 'mfa_required', detail: expect.stringContaining('[50076]') });
+    expect(await entra.login(attempt(), deadline())).toMatchObject({ kind: 'mfa_required', detail: expect.stringContaining('[50076]') });
     idp.tokenAnswer(() => json(400, { error: 'invalid_grant', error_codes: [50126] }));
-    expect(await entra.login(attempt(), signal())).toEqual({ kind: 'invalid_credentials' });
+    expect(await entra.login(attempt(), deadline())).toEqual({ kind: 'invalid_credentials' });
   });
 
   it('refuses a token response larger than the bound', async () => {
     idp.tokenAnswer(() => json(200, { access_token: 'a', token_type: 'Bearer', padding: 'x'.repeat(3 * 1024 * 1024) }));
-    const outcome = await connectorWith().login(attempt(), signal());
+    const outcome = await connectorWith().login(attempt(), deadline());
     expect(outcome.kind).toBe('unavailable');
     expect(causeOf(outcome)?.message).toMatch(/exceeds/);
   });
 
-  it('stops at an aborted login signal with a timeout outcome', async () => {
+  it('stops at the login deadline, whatever its own timeout, with a timeout outcome', async () => {
     idp.tokenAnswer(() => new Promise(() => undefined));
-    const outcome = await connectorWith({ timeoutMs: 30_000 }).login(attempt(), AbortSignal.timeout(300));
+    const outcome = await connectorWith({ timeoutMs: 30_000 }).login(attempt(), deadlineIn(300));
     expect(causeOf(outcome)?.code).toBe('ERR_IDP_TIMEOUT');
   });
 });
@@ -199,18 +200,18 @@ describe('the answer', () => {
 describe('userinfo', () => {
   it('merges the answer, the ID token winning on conflicts', async () => {
     idp.userinfoAnswer((request) => json(200, { sub: 'u-1', name: 'From Userinfo', department: 'Support', bearer: request.headers['authorization'] }));
-    const outcome = await connectorWith({ userinfo: true }).login(attempt(), signal());
+    const outcome = await connectorWith({ userinfo: true }).login(attempt(), deadline());
     expect(outcome).toMatchObject({ kind: 'ok', identity: { displayName: 'Una User', claims: { department: 'Support', bearer: 'Bearer access-token-1' } } });
   });
 
   it('refuses an answer about another subject', async () => {
     idp.userinfoAnswer(() => json(200, { sub: 'someone-else', email: 'ceo@example.com' }));
-    const outcome = await connectorWith({ userinfo: true }).login(attempt(), signal());
+    const outcome = await connectorWith({ userinfo: true }).login(attempt(), deadline());
     expect(outcome).toMatchObject({ kind: 'misconfigured', cause: { code: 'ERR_USERINFO_REJECTED' } });
   });
 
   it('reports a failing userinfo endpoint as unavailable', async () => {
     idp.userinfoAnswer(() => ({ status: 500, body: 'oops' }));
-    expect((await connectorWith({ userinfo: true }).login(attempt(), signal())).kind).toBe('unavailable');
+    expect((await connectorWith({ userinfo: true }).login(attempt(), deadline())).kind).toBe('unavailable');
   });
 });
