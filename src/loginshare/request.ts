@@ -25,21 +25,13 @@ const CONTROL_CHARS = /[\u0000-\u001F\u007F]/;
 
 /** Parses an `application/x-www-form-urlencoded` body. Kayako sends each field once. */
 export function parseLoginShareForm(body: string, audience: Audience): ParsedRequest {
-  let form: URLSearchParams;
+  let fields: FormFields;
   try {
-    form = new URLSearchParams(body);
+    fields = readFormFields(body);
   } catch {
     return { kind: 'malformed', reason: 'body is not form-urlencoded' };
   }
-  const single = (name: string): string | undefined | null => {
-    const values = form.getAll(name);
-    if (values.length > 1) return null; // ambiguous: which one did the person type?
-    return values[0];
-  };
-
-  const username = single('username');
-  const password = single('password');
-  const ipaddress = single('ipaddress');
+  const { username, password, ipaddress } = fields;
   if (username === null || password === null || ipaddress === null) {
     return { kind: 'malformed', reason: 'a field was sent more than once' };
   }
@@ -59,7 +51,7 @@ export function parseLoginShareForm(body: string, audience: Audience): ParsedReq
     endUserIp: sanitizeIp(ipaddress ?? ''),
   };
   if (audience === 'staff') {
-    const staffInterface = single('interface');
+    const staffInterface = fields.interface;
     if (staffInterface === null) return { kind: 'malformed', reason: 'a field was sent more than once' };
     const name = (staffInterface ?? '').trim().toLowerCase();
     if (!name) return { kind: 'malformed', reason: 'interface is missing', username: trimmedUsername };
@@ -75,4 +67,58 @@ export function parseLoginShareForm(body: string, audience: Audience): ParsedReq
 function sanitizeIp(value: string): string {
   const trimmed = value.trim();
   return /^[0-9A-Fa-f:.]{2,45}$/.test(trimmed) ? trimmed : '';
+}
+
+type FieldName = 'username' | 'password' | 'ipaddress' | 'interface';
+/** A field's value; `null` when it was sent more than once (ambiguous: which one did the person type?). */
+type FormFields = Record<FieldName, string | undefined | null>;
+
+/**
+ * The four LoginShare fields, decoded as the WHATWG form rules say (what `URLSearchParams` does). Read here in one
+ * pass over the body because `URLSearchParams` — JavaScript on Node 20 — cost ~3 µs and an object per field on
+ * every login. A percent escape that `decodeURIComponent` refuses (`%zz`, a lone `%`, bytes that are not UTF-8)
+ * sends the body through `URLSearchParams` instead, which decodes those leniently.
+ */
+export function readFormFields(body: string): FormFields {
+  try {
+    return readFieldsFast(body);
+  } catch (err) {
+    if (!(err instanceof URIError)) throw err;
+    return readFieldsStandard(new URLSearchParams(body));
+  }
+}
+
+function readFieldsFast(body: string): FormFields {
+  const fields: FormFields = { username: undefined, password: undefined, ipaddress: undefined, interface: undefined };
+  // URLSearchParams drops one leading "?" from a string.
+  let start = body.charCodeAt(0) === 0x3f ? 1 : 0;
+  while (start < body.length) {
+    let end = body.indexOf('&', start);
+    if (end < 0) end = body.length;
+    if (end > start) {
+      const equals = body.indexOf('=', start);
+      const nameEnd = equals >= 0 && equals < end ? equals : end;
+      const name = decodeFormComponent(body.slice(start, nameEnd));
+      if (name === 'username' || name === 'password' || name === 'ipaddress' || name === 'interface') {
+        const value = nameEnd < end ? decodeFormComponent(body.slice(nameEnd + 1, end)) : '';
+        fields[name] = fields[name] === undefined ? value : null;
+      }
+    }
+    start = end + 1;
+  }
+  return fields;
+}
+
+function readFieldsStandard(form: URLSearchParams): FormFields {
+  const one = (name: FieldName): string | undefined | null => {
+    const values = form.getAll(name);
+    return values.length > 1 ? null : values[0];
+  };
+  return { username: one('username'), password: one('password'), ipaddress: one('ipaddress'), interface: one('interface') };
+}
+
+/** `+` is a space; percent escapes are UTF-8 bytes. Throws URIError on an escape it cannot decode. */
+function decodeFormComponent(text: string): string {
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  return spaced.includes('%') ? decodeURIComponent(spaced) : spaced;
 }
