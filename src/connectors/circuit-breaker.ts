@@ -86,6 +86,7 @@ export function withCircuitBreaker(connector: PasswordConnector, options: Circui
       return outcome;
     },
   };
+  if (connector.hasAccount) wrapped.hasAccount = (username) => connector.hasAccount!(username);
   if (connector.prepare) wrapped.prepare = (deadline) => connector.prepare!(deadline);
   if (connector.close) wrapped.close = () => connector.close!();
   return wrapped;

@@ -10,6 +10,11 @@ export interface PasswordConnector {
   readonly id: string;
   /** The connector type string from the config file (`oidc`, `local`, …). */
   readonly type: string;
+  /**
+   * Optional: whether this connector has an account for `username`, answered from memory. One that says no is
+   * skipped without being asked, so break-glass local accounts, consulted first, cost the other logins nothing.
+   */
+  hasAccount?(username: string): boolean;
   /** Bounds every upstream call by `deadline` (the login's, shared by all connectors asked). */
   login(attempt: LoginAttempt, deadline: Deadline): Promise<LoginOutcome>;
   /** Optional warm-up (discovery, key fetch) so the first login is not the slow one; drives readiness. */

@@ -117,6 +117,7 @@ export async function askConnectors(
   });
   try {
     for (const connector of connectors) {
+      if (connector.hasAccount?.(attempt.username) === false) continue;
       const started = performance.now();
       const outcome = await withDeadline(connector, attempt, deadline, reached);
       deps.onConnectorDone?.(connector.id, outcome.kind, (performance.now() - started) / 1000);

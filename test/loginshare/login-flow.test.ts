@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../src/cache/memory-cache.js';
 import type { LoginOutcome, PasswordConnector } from '../../src/connectors/connector.js';
 import { realmSchema } from '../../src/config/schema.js';
-import { runLogin } from '../../src/loginshare/login-flow.js';
+import { askConnectors, runLogin } from '../../src/loginshare/login-flow.js';
+import { createLocalConnector, localConnectorSchema } from '../../src/connectors/local/local-connector.js';
+import { hashPassword } from '../../src/connectors/local/password-hash.js';
 import { createRealm } from '../../src/realm/realm.js';
 import { parseRules } from '../../src/rules/index.js';
 import { createLoginThrottle } from '../../src/security/login-throttle.js';
@@ -37,5 +39,29 @@ describe('what the person is told', () => {
     expect(result.xml).not.toContain('secret expired');
     expect(result.xml).toContain('temporarily unavailable');
     expect(result.operatorError?.message).toBe('invalid_client: secret expired');
+  });
+});
+
+describe('asking the connectors', () => {
+  it('skips a connector that has no account for the username, and asks one that has', async () => {
+    const breakGlass = createLocalConnector(
+      localConnectorSchema.parse({ id: 'breakglass', type: 'local', users: [{ username: 'Rescue', passwordHash: await hashPassword('rescue-password-1'), email: 'rescue@corp.example' }] }),
+    );
+    const asked: string[] = [];
+    const spy = (connector: PasswordConnector): PasswordConnector => ({ ...connector, login: (attempt, deadline) => (asked.push(connector.id), connector.login(attempt, deadline)) });
+    const idp: PasswordConnector = { id: 'idp', type: 'test', login: async () => ({ kind: 'invalid_credentials' }) };
+    const timings: string[] = [];
+    const deps = { loginTimeoutMs: 1_000, onConnectorDone: (id: string, outcome: string) => void timings.push(`${id}:${outcome}`) };
+    const attempt = (username: string, password: string) => ({ username, password, endUserIp: '', audience: 'user' as const, realmId: 'r' });
+
+    const other = await askConnectors([spy(breakGlass), spy(idp)], attempt('dave', 'pw'), deps);
+    expect(other.connectorId).toBe('idp');
+    expect(asked).toEqual(['idp']);
+    expect(timings).toEqual(['idp:invalid_credentials']);
+
+    asked.length = 0;
+    const rescue = await askConnectors([spy(breakGlass), spy(idp)], attempt('rescue', 'rescue-password-1'), deps);
+    expect(rescue).toMatchObject({ connectorId: 'breakglass', outcome: { kind: 'ok' } });
+    expect(asked).toEqual(['breakglass']);
   });
 });

@@ -45,6 +45,7 @@ export function createLocalConnector(config: LocalConnectorConfig): PasswordConn
   return {
     id: config.id,
     type: 'local',
+    hasAccount: (username) => accounts.has(username.toLowerCase()),
     async login(attempt: LoginAttempt): Promise<LoginOutcome> {
       const account = accounts.get(attempt.username.toLowerCase());
       if (!account) return { kind: 'unknown_user' };
