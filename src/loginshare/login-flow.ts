@@ -51,7 +51,8 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
     return fail('interface_refused', MESSAGES.staffInterfaceRefused, { detail: `interface "${request.staffInterface}" not allowed` });
   }
 
-  const verdict = await deps.throttle.admit(realm.id, request.username, request.endUserIp);
+  const throttle = deps.throttle.forLogin(realm.id, request.username);
+  const verdict = await throttle.admit(request.endUserIp);
   if (verdict === 'locked') return fail('throttled_locked', MESSAGES.locked, { detail: 'username locked by the bridge' });
   if (verdict !== 'allowed') return fail('rate_limited', MESSAGES.rateLimited, { detail: verdict });
 
@@ -67,7 +68,7 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
 
   switch (outcome.kind) {
     case 'ok': {
-      await deps.throttle.recordSuccess(realm.id, request.username);
+      await throttle.recordSuccess();
       const decision = evaluateRules(realm.rules(), {
         audience: request.audience,
         identity: outcome.identity,
@@ -78,7 +79,7 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
     }
     case 'invalid_credentials':
     case 'unknown_user': {
-      const lockedNow = await deps.throttle.recordFailure(realm.id, request.username);
+      const lockedNow = await throttle.recordFailure();
       return fail('invalid_credentials', INVALID_CREDENTIALS, { connectorId, lockedNow });
     }
     case 'mfa_required':

@@ -40,7 +40,7 @@ export function decide(rules: RuleSet, input: RuleInput, visit?: RuleVisitor): R
       const failures = failedConditions(rule, subject);
       visit(rule, { kind: 'checked', failures });
       if (failures.length > 0) continue;
-    } else if (!rule.conditions.every((condition) => condition.holds(subject))) {
+    } else if (!allHold(rule, subject)) {
       // A login asks only whether each condition holds: no reason text is built.
       continue;
     }
@@ -49,6 +49,11 @@ export function decide(rules: RuleSet, input: RuleInput, visit?: RuleVisitor): R
   }
   if (rules.unmatched[input.audience] === 'deny') return { kind: 'deny', rule: null, message: rules.unmatchedMessage };
   return { kind: 'allow', rule: null, profile: renderProfile(rules, input, {}) };
+}
+
+function allHold(rule: CompiledRule, subject: MatchSubject): boolean {
+  for (const condition of rule.conditions) if (!condition.holds(subject)) return false;
+  return true;
 }
 
 function failedConditions(rule: CompiledRule, subject: MatchSubject): ConditionFailure[] {

@@ -14,40 +14,47 @@ export interface ThrottleSettings {
 export type ThrottleVerdict = 'allowed' | 'locked' | 'rate_limited_ip' | 'rate_limited_username';
 
 export interface LoginThrottle {
+  /** The throttle for one login attempt: its keys are derived (the username hashed) once. */
+  forLogin(realmId: string, username: string): LoginAttemptThrottle;
+}
+
+export interface LoginAttemptThrottle {
   /** Counts this attempt against the rate limits and says whether it may proceed. */
-  admit(realmId: string, username: string, endUserIp: string): Promise<ThrottleVerdict>;
+  admit(endUserIp: string): Promise<ThrottleVerdict>;
   /** A wrong password; returns true when this failure locked the username. */
-  recordFailure(realmId: string, username: string): Promise<boolean>;
-  recordSuccess(realmId: string, username: string): Promise<void>;
+  recordFailure(): Promise<boolean>;
+  recordSuccess(): Promise<void>;
 }
 
 export function createLoginThrottle(cache: KeyValueCache, settings: ThrottleSettings): LoginThrottle {
   const { lockout, rateLimit } = settings;
-  // Keys take the hashed username, computed once per call.
-  const lockKey = (realmId: string, user: string) => `lock:${realmId}:${user}`;
-  const failKey = (realmId: string, user: string) => `fail:${realmId}:${user}`;
   return {
-    async admit(realmId, username, endUserIp) {
+    forLogin(realmId, username) {
       const user = userKey(username);
-      if ((await cache.get(lockKey(realmId, user))) !== undefined) return 'locked';
-      if (endUserIp) {
-        const perIp = await cache.increment(`rate:ip:${realmId}:${endUserIp}`, 60_000);
-        if (perIp > rateLimit.perIpPerMinute) return 'rate_limited_ip';
-      }
-      const perUser = await cache.increment(`rate:user:${realmId}:${user}`, 60_000);
-      if (perUser > rateLimit.perUsernamePerMinute) return 'rate_limited_username';
-      return 'allowed';
-    },
-    async recordFailure(realmId, username) {
-      const user = userKey(username);
-      const failures = await cache.increment(failKey(realmId, user), lockout.windowSeconds * 1000);
-      if (failures < lockout.maxFailures) return false;
-      await cache.set(lockKey(realmId, user), String(Date.now()), lockout.lockSeconds * 1000);
-      await cache.delete(failKey(realmId, user));
-      return true;
-    },
-    async recordSuccess(realmId, username) {
-      await cache.delete(failKey(realmId, userKey(username)));
+      const lockKey = `lock:${realmId}:${user}`;
+      const failKey = `fail:${realmId}:${user}`;
+      return {
+        async admit(endUserIp) {
+          if ((await cache.get(lockKey)) !== undefined) return 'locked';
+          if (endUserIp) {
+            const perIp = await cache.increment(`rate:ip:${realmId}:${endUserIp}`, 60_000);
+            if (perIp > rateLimit.perIpPerMinute) return 'rate_limited_ip';
+          }
+          const perUser = await cache.increment(`rate:user:${realmId}:${user}`, 60_000);
+          if (perUser > rateLimit.perUsernamePerMinute) return 'rate_limited_username';
+          return 'allowed';
+        },
+        async recordFailure() {
+          const failures = await cache.increment(failKey, lockout.windowSeconds * 1000);
+          if (failures < lockout.maxFailures) return false;
+          await cache.set(lockKey, String(Date.now()), lockout.lockSeconds * 1000);
+          await cache.delete(failKey);
+          return true;
+        },
+        async recordSuccess() {
+          await cache.delete(failKey);
+        },
+      };
     },
   };
 }
