@@ -26,15 +26,17 @@ const HELP = `Usage: npm run bench [-- options]
   --smoke            a few seconds, tiny load: checks that every part still works (CI); exits 1 on any
                      failure (with CI=true also when redis-server cannot start)
   --no-pin           do not pin processes to CPUs with taskset
-  --rounds N         saturation / latency rounds per target (default 3 / 3)
+  --rounds N         saturation / latency rounds per target (default 8 / 3)
   --connections N    saturation connections (default 200)
   --rate N           fixed offered load for the latency measurement, logins/s (default 500)
-  --duration S       seconds measured per saturation round (default 5)
+  --duration S       seconds measured per saturation round (default 2.5)
   --out DIR          where the SVG chart goes (default docs/; with --smoke none unless given)
   --json FILE        also write every number as JSON
   --baseline-client  undici | http: the upstream client of target B (default undici, the faster one here)
   --only LIST        run only these measurements, e.g. --only 1,2 (5 needs 1)
   --profile DIR      write V8 CPU profiles of targets B and C (node --cpu-prof) into DIR
+  --b-node-flags S   extra node/V8 flags for target B, e.g. "--trace-gc-nvp" (space-separated)
+  --c-node-flags S   the same for target C, e.g. "--max-semi-space-size=32"
 `;
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +53,8 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
     'baseline-client': { type: 'string', default: 'undici' },
     profile: { type: 'string' },
+    'b-node-flags': { type: 'string' },
+    'c-node-flags': { type: 'string' },
     only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -64,10 +68,16 @@ const smoke = flags.smoke;
 const num = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : Number(value));
 const plan = {
   saturation: {
-    rounds: num(flags.rounds, smoke ? 1 : 3),
+    // Many short rounds, B and C back to back: this VM's speed drifts by ±20 % over tens of seconds, so a ratio
+    // is only as good as the closeness in time of its two measurements.
+    rounds: num(flags.rounds, smoke ? 1 : 8),
     connections: num(flags.connections, smoke ? 16 : 200),
-    warmupMs: smoke ? 300 : 2_000,
-    durationMs: num(flags.duration, smoke ? 0.6 : 5) * 1000,
+    /** The first time a target is loaded (V8 still compiling); later rounds need only the pipeline to fill. */
+    firstWarmupMs: smoke ? 300 : 2_000,
+    warmupMs: smoke ? 300 : 1_000,
+    durationMs: num(flags.duration, smoke ? 0.6 : 2.5) * 1000,
+    /** A, the floor, needs no per-round pairing: measured in the first rounds only. */
+    roundsWithA: smoke ? 1 : 2,
   },
   latency: {
     rounds: num(flags.rounds, smoke ? 1 : 3),
@@ -123,6 +133,8 @@ async function start<C extends StatsCommands & CommandMap<C>>(
   return worker;
 }
 
+const nodeFlags = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
+
 const profiling = (name: string): string[] =>
   flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(flags.profile)}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
 
@@ -158,12 +170,13 @@ try {
   }
 
   log('starting target B, target C and the load generator');
-  const baseline = await start<StatsCommands>('target B', 'baseline.js', [issuer, flags['baseline-client'] ?? 'undici'], CPU_REST, profiling('B'));
+  const baseline = await start<StatsCommands>('target B', 'baseline.js', [issuer, flags['baseline-client'] ?? 'undici'], CPU_REST, [...profiling('B'), ...nodeFlags(flags['b-node-flags'])]);
   const bridgeDir = join(scratch, 'c');
   await mkdir(bridgeDir);
   const bridge = await start<BridgeCommands>('target C', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: bridgeDir }))], CPU_REST, [
     '--expose-gc',
     ...profiling('C'),
+    ...nodeFlags(flags['c-node-flags']),
   ]);
   const loadgen = await start<LoadCommands>('load generator', 'loadgen.js', [], CPU_REST);
 
@@ -239,9 +252,12 @@ try {
   if (runs(1) || runs(5)) {
     log(`measurement 1: saturation, ${plan.saturation.connections} connections, ${plan.saturation.rounds} round(s)`);
     for (let round = 0; round < plan.saturation.rounds; round++) {
-      for (const subject of subjects.slice(round % 3).concat(subjects.slice(0, round % 3))) {
+      const [a, b, c] = subjects as [Subject, Subject, Subject];
+      const pair = round % 2 === 0 ? [b, c] : [c, b];
+      for (const subject of round < plan.saturation.roundsWithA ? [a, ...pair] : pair) {
         giveCpuTo(subject);
-        const { warmupMs, durationMs, connections } = plan.saturation;
+        const { durationMs, connections } = plan.saturation;
+        const warmupMs = round < 2 ? plan.saturation.firstWarmupMs : plan.saturation.warmupMs;
         const load = loadgen.call('closed', { target: subject.target(), connections, warmupMs, durationMs });
         const m = await timed(subject, warmupMs, durationMs, load);
         saturation.set(subject.name, [...(saturation.get(subject.name) ?? []), m]);
