@@ -261,7 +261,7 @@ try {
         const load = loadgen.call('closed', { target: subject.target(), connections, warmupMs, durationMs });
         const m = await timed(subject, warmupMs, durationMs, load);
         saturation.set(subject.name, [...(saturation.get(subject.name) ?? []), m]);
-        log(`  round ${round + 1} ${subject.name}: ${m.result.perSecond.toFixed(0)} logins/s, ${m.cpuPerLoginMicros.toFixed(0)} µs CPU per login`);
+        log(`  round ${round + 1} ${subject.name}: ${m.result.perSecond.toFixed(0)} logins/s, ${m.cpuPerLoginMicros.toFixed(0)} µs CPU per login, p99 ${m.result.latency.p99.toFixed(0)} ms`);
         if (subject.name === 'C') memoryAfterRounds.push(await bridge.call('stats', { gc: true }));
       }
     }

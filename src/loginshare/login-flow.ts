@@ -1,5 +1,5 @@
 import type { Identity, LoginAttempt, LoginOutcome, PasswordConnector } from '../connectors/connector.js';
-import { deadlineIn, type Deadline } from '../connectors/deadline.js';
+import { deadlineIn } from '../connectors/deadline.js';
 import type { Realm } from '../realm/realm.js';
 import { evaluateRules, type RuleDecision } from '../rules/index.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
@@ -62,7 +62,8 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
     endUserIp: request.endUserIp,
     audience: request.audience,
     realmId: realm.id,
-    ...(request.staffInterface ? { staffInterface: request.staffInterface } : {}),
+    // Always present (possibly undefined), so every attempt object has one shape.
+    staffInterface: request.staffInterface,
   };
   const { outcome, connectorId } = await askConnectors(realm.connectorsFor(request.username), attempt, deps);
 
@@ -73,7 +74,7 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
         audience: request.audience,
         identity: outcome.identity,
         realmId: realm.id,
-        ...(request.staffInterface ? { staffInterface: request.staffInterface } : {}),
+        staffInterface: request.staffInterface,
       });
       return answerIdentity(request.audience, outcome.identity, decision, connectorId);
     }
@@ -120,7 +121,16 @@ export async function askConnectors(
     for (const connector of connectors) {
       if (connector.hasAccount?.(attempt.username) === false) continue;
       const started = performance.now();
-      const outcome = await withDeadline(connector, attempt, deadline, reached);
+      let outcome: LoginOutcome;
+      try {
+        // The connector bounds its own upstream calls by the deadline; the race makes sure one that does not
+        // cannot hold the answer.
+        const answer = await Promise.race([connector.login(attempt, deadline), reached]);
+        outcome = answer === DEADLINE ? timedOut(connector) : answer;
+      } catch (err) {
+        if (deadline.remainingMs() > 0) throw err;
+        outcome = timedOut(connector);
+      }
       deps.onConnectorDone?.(connector.id, outcome.kind, (performance.now() - started) / 1000);
       if (outcome.kind !== 'unknown_user') return { outcome, connectorId: connector.id };
     }
@@ -132,20 +142,6 @@ export async function askConnectors(
 }
 
 const DEADLINE = Symbol('login deadline reached');
-
-/**
- * The connector bounds its own upstream calls by the deadline; the race makes sure a connector that does not
- * cannot hold the answer. (One shared promise rather than a timer or listener per connector call.)
- */
-async function withDeadline(connector: PasswordConnector, attempt: LoginAttempt, deadline: Deadline, reached: Promise<typeof DEADLINE>): Promise<LoginOutcome> {
-  try {
-    const outcome = await Promise.race([connector.login(attempt, deadline), reached]);
-    return outcome === DEADLINE ? timedOut(connector) : outcome;
-  } catch (err) {
-    if (deadline.remainingMs() <= 0) return timedOut(connector);
-    throw err;
-  }
-}
 
 function timedOut(connector: PasswordConnector): LoginOutcome {
   return { kind: 'unavailable', cause: new Error(`${connector.id}: no answer within the login deadline`) };
