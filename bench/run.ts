@@ -77,7 +77,7 @@ const plan = {
     warmupMs: smoke ? 300 : 1_000,
     durationMs: num(flags.duration, smoke ? 0.6 : 2.5) * 1000,
     /** A, the floor, needs no per-round pairing: measured in the first rounds only. */
-    roundsWithA: smoke ? 1 : 2,
+    roundsWithA: smoke ? 1 : 3,
   },
   latency: {
     rounds: num(flags.rounds, smoke ? 1 : 3),

@@ -107,7 +107,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     }
     let body: Buffer;
     try {
-      body = await readBounded(response.body, maxBytes, endpoint);
+      body = await readBounded(response.body, maxBytes, endpoint, spec.deadline);
     } catch (err) {
       throw asTimeout(err, endpoint);
     }
@@ -117,12 +117,20 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   return { call, close: () => agent.close() };
 }
 
-/** Collects a response body with plain stream events (one promise, not one per chunk as `for await` costs). */
-function readBounded(body: Readable, maxBytes: number, endpoint: Endpoint): Promise<Buffer> {
+/**
+ * Collects a response body with plain stream events (one promise, not one per chunk as `for await` costs). A body
+ * that trickles in is cut at the deadline: undici's body timeout only bounds each wait for the next chunk.
+ */
+function readBounded(body: Readable, maxBytes: number, endpoint: Endpoint, deadline: Deadline | undefined): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     body.on('data', (chunk: Buffer) => {
+      if (deadline !== undefined && deadline.remainingMs() <= 0) {
+        body.destroy();
+        reject(new DOMException(`${endpoint.host} still sending its answer at the login deadline`, 'TimeoutError'));
+        return;
+      }
       size += chunk.length;
       if (size > maxBytes) {
         body.destroy();

@@ -26,6 +26,8 @@ export interface Answer {
   status: number;
   headers?: Record<string, string>;
   body: string;
+  /** Send the body one byte at a time, this many ms apart (a slow or hostile IdP). */
+  trickleMs?: number;
 }
 
 export type Handler = (request: RecordedRequest) => Answer | Promise<Answer>;
@@ -160,5 +162,19 @@ export async function startLoopbackIdp(options: { clientId?: string; key?: Signi
 
 function send(res: ServerResponse, answer: Answer): void {
   res.writeHead(answer.status, answer.headers ?? {});
-  res.end(answer.body);
+  if (answer.trickleMs === undefined) {
+    res.end(answer.body);
+    return;
+  }
+  const bytes = Buffer.from(answer.body);
+  let at = 0;
+  const timer = setInterval(() => {
+    if (res.destroyed || at >= bytes.length) {
+      clearInterval(timer);
+      res.end();
+      return;
+    }
+    res.write(bytes.subarray(at, ++at));
+  }, answer.trickleMs);
+  res.once('close', () => clearInterval(timer));
 }

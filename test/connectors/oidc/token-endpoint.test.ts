@@ -195,6 +195,15 @@ describe('the answer', () => {
     const outcome = await connectorWith({ timeoutMs: 30_000 }).login(attempt(), deadlineIn(300));
     expect(causeOf(outcome)?.code).toBe('ERR_IDP_TIMEOUT');
   });
+
+  it('stops reading an answer that trickles in past the login deadline', async () => {
+    // A byte every 50 ms: never idle long enough for the body timeout, done only after ~20 s.
+    idp.tokenAnswer(() => ({ ...json(200, { access_token: 'x'.repeat(400), token_type: 'Bearer' }), trickleMs: 50 }));
+    const started = performance.now();
+    const outcome = await connectorWith({ timeoutMs: 30_000 }).login(attempt(), deadlineIn(400));
+    expect(causeOf(outcome)?.code).toBe('ERR_IDP_TIMEOUT');
+    expect(performance.now() - started).toBeLessThan(1_500);
+  });
 });
 
 describe('userinfo', () => {
