@@ -35,8 +35,9 @@ const HELP = `Usage: npm run bench [-- options]
   --baseline-client  undici | http: the upstream client of target B (default undici, the faster one here)
   --only LIST        run only these measurements, e.g. --only 1,2 (5 needs 1)
   --profile DIR      write V8 CPU profiles of targets B and C (node --cpu-prof) into DIR
-  --b-node-flags S   extra node/V8 flags for target B, e.g. "--trace-gc-nvp" (space-separated)
-  --c-node-flags S   the same for target C, e.g. "--max-semi-space-size=32"
+  --b-node-flags=S   extra node/V8 flags for target B, space-separated, e.g. --b-node-flags=--trace-gc-nvp
+  --c-node-flags=S   the same for target C, e.g. --c-node-flags="--max-semi-space-size=32 --trace-gc"
+  --keep             keep the scratch directory (configs, C's audit and log files) and print where it is
 `;
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,6 +56,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'string' },
     'b-node-flags': { type: 'string' },
     'c-node-flags': { type: 'string' },
+    keep: { type: 'boolean', default: false },
     only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -72,9 +74,7 @@ const plan = {
     // is only as good as the closeness in time of its two measurements.
     rounds: num(flags.rounds, smoke ? 1 : 8),
     connections: num(flags.connections, smoke ? 16 : 200),
-    /** The first time a target is loaded (V8 still compiling); later rounds need only the pipeline to fill. */
-    firstWarmupMs: smoke ? 300 : 2_000,
-    warmupMs: smoke ? 300 : 1_000,
+    warmupMs: smoke ? 300 : 2_000,
     durationMs: num(flags.duration, smoke ? 0.6 : 2.5) * 1000,
     /** A, the floor, needs no per-round pairing: measured in the first rounds only. */
     roundsWithA: smoke ? 1 : 3,
@@ -118,7 +118,8 @@ deadline.unref();
 async function shutdown(): Promise<void> {
   await Promise.allSettled(workers.map((w) => w.stop()));
   await redis?.stop().catch(() => undefined);
-  await rm(scratch, { recursive: true, force: true });
+  if (flags.keep) log(`kept ${scratch}`);
+  else await rm(scratch, { recursive: true, force: true });
 }
 
 async function start<C extends StatsCommands & CommandMap<C>>(
@@ -256,8 +257,7 @@ try {
       const pair = round % 2 === 0 ? [b, c] : [c, b];
       for (const subject of round < plan.saturation.roundsWithA ? [a, ...pair] : pair) {
         giveCpuTo(subject);
-        const { durationMs, connections } = plan.saturation;
-        const warmupMs = round < 2 ? plan.saturation.firstWarmupMs : plan.saturation.warmupMs;
+        const { warmupMs, durationMs, connections } = plan.saturation;
         const load = loadgen.call('closed', { target: subject.target(), connections, warmupMs, durationMs });
         const m = await timed(subject, warmupMs, durationMs, load);
         saturation.set(subject.name, [...(saturation.get(subject.name) ?? []), m]);
