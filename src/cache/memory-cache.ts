@@ -13,7 +13,9 @@ export interface MemoryCacheOptions {
  * of growing the heap. Counters are per replica: with several replicas, configure Redis.
  */
 export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
-  const entries = new LRUCache<string, string>({
+  // A counter is a mutable box, so counting is one lookup: a string value would need a second `set` (lru-cache's
+  // bookkeeping) and a number↔string round trip on every increment, several times per login (the throttle).
+  const entries = new LRUCache<string, string | Counter>({
     max: options.maxEntries,
     // Read the clock on every check: lru-cache's default caches it for 1 ms behind a timer per call.
     ttlResolution: 0,
@@ -22,7 +24,9 @@ export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
   return {
     kind: 'memory',
     async get(key) {
-      return entries.get(key);
+      const value = entries.get(key);
+      // Like Redis, a counter reads back as its decimal string.
+      return typeof value === 'object' ? String(value.count) : value;
     },
     async set(key, value, ttlMs) {
       entries.set(key, value, { ttl: ttlMs });
@@ -33,14 +37,16 @@ export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
     async increment(key, windowMs) {
       const current = entries.get(key);
       if (current === undefined) {
-        entries.set(key, '1', { ttl: windowMs });
+        entries.set(key, { count: 1 }, { ttl: windowMs });
         return 1;
       }
-      const count = Number.parseInt(current, 10);
+      // The window started with the first increment; counting in the box keeps its expiry.
+      if (typeof current === 'object') return ++current.count;
+      // A string set by `set`: counted if it is a number, as Redis's INCR does (a new box keeps the expiry).
+      const count = /^-?\d+$/.test(current) ? Number(current) : Number.NaN;
       // Same answer Redis gives to INCR on a non-number: a bug in the caller, not a count to guess.
       if (!Number.isSafeInteger(count)) throw new Error(`cache key ${key} does not hold a counter`);
-      // The window started with the first increment; later ones keep its expiry.
-      entries.set(key, String(count + 1), { noUpdateTTL: true });
+      entries.set(key, { count: count + 1 }, { noUpdateTTL: true });
       return count + 1;
     },
     async ping() {},
@@ -48,4 +54,8 @@ export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
       entries.clear();
     },
   };
+}
+
+interface Counter {
+  count: number;
 }

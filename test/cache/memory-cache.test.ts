@@ -63,6 +63,21 @@ describe('memory cache', () => {
     await expect(cache.increment('groups:alice', 60_000)).rejects.toThrow(/does not hold a counter/);
   });
 
+  it('reads a counter back as its decimal string, and counts on from a number that was set, as Redis does', async () => {
+    const time = clock();
+    const cache = createMemoryCache({ maxEntries: 10, now: time.now });
+    await cache.increment('rate:ip', 60_000);
+    await cache.increment('rate:ip', 60_000);
+    expect(await cache.get('rate:ip')).toBe('2');
+    await cache.set('seeded', '41', 1_000);
+    expect(await cache.increment('seeded', 60_000)).toBe(42);
+    expect(await cache.get('seeded')).toBe('42');
+    time.advance(1_001); // the expiry of the value that was set still holds
+    expect(await cache.get('seeded')).toBeUndefined();
+    await cache.set('not-quite', '4.5', 1_000);
+    await expect(cache.increment('not-quite', 60_000)).rejects.toThrow(/does not hold a counter/);
+  });
+
   it('answers ping', async () => {
     await expect(createMemoryCache({ maxEntries: 1 }).ping()).resolves.toBeUndefined();
   });
