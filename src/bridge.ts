@@ -4,7 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { KeyValueCache } from './cache/cache.js';
 import { createCache } from './cache/index.js';
 import type { PasswordConnector } from './connectors/connector.js';
-import { deadlineIn } from './connectors/deadline.js';
+import { within } from './connectors/deadline.js';
 import { createConnector } from './connectors/registry.js';
 import type { GroupCacheOptions } from './groups/cached-group-resolver.js';
 import { withCircuitBreaker } from './connectors/circuit-breaker.js';
@@ -227,11 +227,6 @@ function listenOn(listener: RequestListener, hostname: string, port: number, ser
 }
 
 /** A connector's warm-up (discovery, keys), bounded like a login is. */
-async function prepareWithin(connector: PasswordConnector, ms: number): Promise<void> {
-  const deadline = deadlineIn(ms, `${connector.id}: warm-up timed out`);
-  try {
-    await connector.prepare?.(deadline);
-  } finally {
-    deadline.dispose();
-  }
+function prepareWithin(connector: PasswordConnector, ms: number): Promise<void> {
+  return within(ms, `${connector.id}: warm-up timed out`, async (deadline) => connector.prepare?.(deadline));
 }

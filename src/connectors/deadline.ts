@@ -59,6 +59,16 @@ class TimedDeadline implements OwnedDeadline {
   }
 }
 
+/** Runs `work` under a deadline `ms` from now, and disposes of it when the work settles. */
+export async function within<T>(ms: number, reason: string, work: (deadline: Deadline) => Promise<T>): Promise<T> {
+  const deadline = deadlineIn(ms, reason);
+  try {
+    return await work(deadline);
+  } finally {
+    deadline.dispose();
+  }
+}
+
 /**
  * A timeout for one upstream call within the deadline: the smaller of the call's own bound and the time left,
  * and at least 1 ms (undici reads 0 as "no timeout").

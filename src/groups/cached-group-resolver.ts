@@ -3,7 +3,7 @@ import type { KeyValueCache } from '../cache/cache.js';
 import { createCoalescer } from '../cache/coalesce.js';
 import { abortable } from '../connectors/abortable.js';
 import type { GroupResolver } from './group-resolver.js';
-import { deadlineIn } from '../connectors/deadline.js';
+import { within } from '../connectors/deadline.js';
 
 /** What the bridge hands every connector so its group lookups share one cache (memory, or Redis + memory). */
 export interface GroupCacheOptions {
@@ -42,14 +42,9 @@ export function createCachedGroupResolver(inner: GroupResolver, options: CachedG
       }
       options.onResult?.('miss');
       const shared = coalesce(key, async () => {
-        const lookupDeadline = deadlineIn(options.lookupTimeoutMs, 'group lookup timed out');
-        try {
-          const groups = await inner.resolve(lookup, lookupDeadline);
-          if (ttlMs > 0) await options.cache.set(key, JSON.stringify(groups), ttlMs).catch(() => undefined);
-          return groups;
-        } finally {
-          lookupDeadline.dispose();
-        }
+        const groups = await within(options.lookupTimeoutMs, 'group lookup timed out', (lookupDeadline) => inner.resolve(lookup, lookupDeadline));
+        if (ttlMs > 0) await options.cache.set(key, JSON.stringify(groups), ttlMs).catch(() => undefined);
+        return groups;
       });
       return abortable(shared, deadline.signal);
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callTimeoutMs, deadlineIn } from '../../src/connectors/deadline.js';
+import { callTimeoutMs, deadlineIn, within } from '../../src/connectors/deadline.js';
 
 describe('deadline', () => {
   it('counts down and never goes below zero', async () => {
@@ -43,5 +43,21 @@ describe('deadline', () => {
     const passed = deadlineIn(1);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(callTimeoutMs(passed, 10_000)).toBe(1);
+  });
+
+  it('within: runs the work under a deadline and disposes of it when the work settles, either way', async () => {
+    const signals: AbortSignal[] = [];
+    const result = await within(20, 'warm-up timed out', async (deadline) => {
+      signals.push(deadline.signal); // a signal, and so a timer, is made
+      return 'done';
+    });
+    expect(result).toBe('done');
+    const failing = within(20, 'warm-up timed out', async (deadline) => {
+      signals.push(deadline.signal);
+      throw new Error('boom');
+    });
+    await expect(failing).rejects.toThrow('boom');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
   });
 });
