@@ -34,6 +34,13 @@ export class Report {
   readonly data: Record<string, unknown> = {};
   private readonly sections: Array<{ order: number; text: string }> = [];
   private readonly notes: string[] = [];
+  private readonly names: Record<string, string> = { ...NAMES };
+
+  /** `--calibrate`: B is a second copy of the bridge, so C/B judges the harness, not the bridge. */
+  calibration(): void {
+    this.names['B'] = 'B — a second copy of the bridge (calibration)';
+    this.note('Calibration run: B is a second copy of the bridge, identical to C. C/B measures the harness (ideally 1.00), and the targets below say nothing about the bridge.');
+  }
 
   private check(measurement: string, target: string, measured: string, ok: boolean | undefined): void {
     this.checks.push({ measurement, target, measured, status: ok === undefined ? 'not measured' : ok ? 'met' : 'missed' });
@@ -83,7 +90,7 @@ export class Report {
         '|---|---:|---:|---:|---:|---:|---:|',
         ...rows.map(
           (r) =>
-            `| ${NAMES[r.name]} | ${r.perSecond.toFixed(0)} | ${r.min.toFixed(0)} – ${r.max.toFixed(0)} | ${r.cpu.toFixed(0)} | ${(r.busy * 100).toFixed(0)} % | ${r.name === 'A' ? '—' : r.idpCpu.toFixed(0)} | ${ms(r.p99)} |`,
+            `| ${this.names[r.name]} | ${r.perSecond.toFixed(0)} | ${r.min.toFixed(0)} – ${r.max.toFixed(0)} | ${r.cpu.toFixed(0)} | ${(r.busy * 100).toFixed(0)} % | ${r.name === 'A' ? '—' : r.idpCpu.toFixed(0)} | ${ms(r.p99)} |`,
         ),
         '',
         `**C/B = ${cb.toFixed(2)}** (median of the per-round ratios ${roundRatios('C', 'B').map((v) => v.toFixed(2)).join(', ')}; ` +
@@ -118,9 +125,9 @@ export class Report {
         '',
         '| target | samples | p50 | p90 | p99 | p99.9 | max | load generator late by ≤ |',
         '|---|---:|---:|---:|---:|---:|---:|---:|',
-        row(NAMES['A']!, a, 'A'),
-        row(NAMES['B']!, b, 'B'),
-        row(NAMES['C']!, c, 'C'),
+        row(this.names['A']!, a, 'A'),
+        row(this.names['B']!, b, 'B'),
+        row(this.names['C']!, c, 'C'),
         diff('B − A (what any bridge adds)', b, a),
         diff('C − A (what this bridge adds)', c, a),
         diff('C − B (the bridge over the limit)', c, b),

@@ -30,13 +30,15 @@ const HELP = `Usage: npm run bench [-- options]
   --connections N    saturation connections (default 200)
   --rate N           fixed offered load for the latency measurement, logins/s (default 500)
   --duration S       seconds measured per saturation round (default 2.5)
-  --out DIR          where the SVG chart goes (default docs/; with --smoke none unless given)
+  --out DIR          where the SVG chart goes (default docs/; with --smoke or --calibrate none unless given)
   --json FILE        also write every number as JSON
   --baseline-client  undici | http: the upstream client of target B (default undici, the faster one here)
   --only LIST        run only these measurements, e.g. --only 1,2 (5 needs 1)
   --profile DIR      write V8 CPU profiles of targets B and C (node --cpu-prof) into DIR
   --b-node-flags=S   extra node/V8 flags for target B, space-separated, e.g. --b-node-flags=--trace-gc-nvp
   --c-node-flags=S   the same for target C, e.g. --c-node-flags="--max-semi-space-size=32 --trace-gc"
+  --calibrate        A/A check of the harness itself: a second copy of the bridge runs in B's place, so C/B
+                     shows the harness's own bias and noise (ideally 1.00); measurements 1, 2 and 5 only
   --keep             keep the scratch directory (configs, C's audit and log files) and print where it is
 `;
 
@@ -57,6 +59,7 @@ const { values: flags } = parseArgs({
     'b-node-flags': { type: 'string' },
     'c-node-flags': { type: 'string' },
     keep: { type: 'boolean', default: false },
+    calibrate: { type: 'boolean', default: false },
     only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -92,9 +95,18 @@ const plan = {
   startups: smoke ? 1 : 5,
   users: 500,
 };
-const only = new Set((flags.only ?? '1,2,3,4,5,6').split(',').map((n) => Number(n.trim())));
+// A calibration compares two copies of the bridge where B and C are compared (1, 2) and keeps the memory reading
+// (5); the other measurements need B to be the plain-Node limit or do not involve B.
+const CALIBRATION_MEASUREMENTS = new Set([1, 2, 5]);
+const only = new Set(
+  (flags.only ?? '1,2,3,4,5,6')
+    .split(',')
+    .map((n) => Number(n.trim()))
+    .filter((n) => !flags.calibrate || CALIBRATION_MEASUREMENTS.has(n)),
+);
 const runs = (measurement: number): boolean => only.has(measurement);
-const outDir = flags.out ? resolve(flags.out) : smoke ? undefined : join(repoRoot, 'docs');
+// The chart in docs/ is the run of record's: smoke and calibration runs write one only where told to.
+const outDir = flags.out ? resolve(flags.out) : smoke || flags.calibrate ? undefined : join(repoRoot, 'docs');
 const pin = !flags['no-pin'] && cpus().length >= 2 && canPin();
 /** While a target is measured it has CPU 1 to itself; the load generator and the IdP (when not the target) share CPU 0. */
 const CPU_TARGET = '1';
@@ -134,6 +146,12 @@ async function start<C extends StatsCommands & CommandMap<C>>(
   return worker;
 }
 
+async function mkdirIn(parent: string, name: string): Promise<string> {
+  const dir = join(parent, name);
+  await mkdir(dir);
+  return dir;
+}
+
 const nodeFlags = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
 
 const profiling = (name: string): string[] =>
@@ -152,7 +170,7 @@ try {
     pinning: pin ? `target on CPU ${CPU_TARGET}; load generator and IdP on CPU ${CPU_REST} (taskset)` : 'none (the OS schedules all processes on all CPUs)',
     'load generator': 'bench/loadgen.ts, undici Pool, its own process',
     'target B upstream client': flags['baseline-client'] ?? 'undici',
-    mode: smoke ? 'smoke (tiny load: the numbers mean nothing)' : 'full',
+    mode: `${smoke ? 'smoke (tiny load: the numbers mean nothing)' : 'full'}${flags.calibrate ? '; calibration (B is a second copy of the bridge)' : ''}`,
   });
 
   log('starting the IdP');
@@ -171,9 +189,12 @@ try {
   }
 
   log('starting target B, target C and the load generator');
-  const baseline = await start<StatsCommands>('target B', 'baseline.js', [issuer, flags['baseline-client'] ?? 'undici'], CPU_REST, [...profiling('B'), ...nodeFlags(flags['b-node-flags'])]);
-  const bridgeDir = join(scratch, 'c');
-  await mkdir(bridgeDir);
+  const baselineFlags = ['--expose-gc', ...profiling('B'), ...nodeFlags(flags['b-node-flags'])];
+  const baseline = flags.calibrate
+    ? await start<StatsCommands>('target B (calibration: the bridge)', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: await mkdirIn(scratch, 'b') }))], CPU_REST, baselineFlags)
+    : await start<StatsCommands>('target B', 'baseline.js', [issuer, flags['baseline-client'] ?? 'undici'], CPU_REST, baselineFlags);
+  if (flags.calibrate) report.calibration();
+  const bridgeDir = await mkdirIn(scratch, 'c');
   const bridge = await start<BridgeCommands>('target C', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: bridgeDir }))], CPU_REST, [
     '--expose-gc',
     ...profiling('C'),
@@ -211,6 +232,7 @@ try {
   assertNoFailures('target C given a wrong password', wrong);
 
   const memoryBefore = await bridge.call('stats', { gc: true });
+  await baseline.call('stats', { gc: true }); // treated alike (see the saturation rounds)
 
   /** A target and the process whose CPU serves it (A's is the IdP itself). */
   interface Subject {
@@ -262,7 +284,12 @@ try {
         const m = await timed(subject, warmupMs, durationMs, load);
         saturation.set(subject.name, [...(saturation.get(subject.name) ?? []), m]);
         log(`  round ${round + 1} ${subject.name}: ${m.result.perSecond.toFixed(0)} logins/s, ${m.cpuPerLoginMicros.toFixed(0)} µs CPU per login, p99 ${m.result.latency.p99.toFixed(0)} ms`);
-        if (subject.name === 'C') memoryAfterRounds.push(await bridge.call('stats', { gc: true }));
+        // C settles its heap after each round for the growth reading (5). B does too: a forced full GC changes the
+        // heap the next round starts with, and the two must be treated alike.
+        if (subject.name !== 'A') {
+          const settled = await subject.worker.call('stats', { gc: true });
+          if (subject.name === 'C') memoryAfterRounds.push(settled);
+        }
       }
     }
     if (runs(1)) report.saturation(plan.saturation, saturation);
@@ -300,7 +327,7 @@ try {
         `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}${pinned}; ${new Date().toISOString().slice(0, 10)}`,
         [
           { label: 'A  IdP alone', color: '#2b8a3e', samples: latency.get('A')?.samples ?? [] },
-          { label: 'B  plain Node (limit)', color: '#1c7ed6', samples: latency.get('B')?.samples ?? [] },
+          { label: flags.calibrate ? 'B  bridge (calibration)' : 'B  plain Node (limit)', color: '#1c7ed6', samples: latency.get('B')?.samples ?? [] },
           { label: 'C  the bridge', color: '#e8590c', samples: latency.get('C')?.samples ?? [] },
         ],
       );
