@@ -364,8 +364,7 @@ try {
     await loadgen.call('fixed', { target: targetA(coldUsers), connections: 8 });
     let realisticBridge: Worker<BridgeCommands> = bridge;
     if (graphGroups === true) {
-      const dir = join(scratch, 'c-graph');
-      await mkdir(dir);
+      const dir = await mkdirIn(scratch, 'c-graph');
       realisticBridge = await start<BridgeCommands>('target C (Graph groups)', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir, groups: 'graph' }))], CPU_ANY);
     }
     const targetCGraph = (names: string[]) => loginShareTarget(realisticBridge.info['port'], names);
@@ -408,8 +407,7 @@ try {
             continue;
           }
         }
-        const dir = join(scratch, `cache-${store}`);
-        await mkdir(dir);
+        const dir = await mkdirIn(scratch, `cache-${store}`);
         const options = bridgeOptions({ dir, groups: 'graph', ...(store === 'redis' && redis ? { redisUrl: redis.url } : {}) });
         const target = await start<BridgeCommands>(`target C (${store})`, 'bridge-target.js', [JSON.stringify(options)], CPU_ANY);
         await idp.call('counters', { reset: true });
