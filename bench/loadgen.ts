@@ -97,9 +97,26 @@ function result(recorder: Recorder, elapsedMs: number, extra: Partial<LoadResult
   return out;
 }
 
+/**
+ * Opens the pool's `connections` connections before anything is timed, with one cheap request each (a GET, which
+ * every target answers at once with a 404 or 405). Without it every round began with a burst of new connections
+ * into a target that is already saturated by the first ones: Node accepts new connections about one per
+ * event-loop turn while it is busy, so some waited 2–4 s in the kernel's accept queue (seen with strace and
+ * `ss -ltn`, B and C alike), and their first logins landed in the measured window with that wait in their
+ * latency. Saturation is about logins on open keep-alive connections, as behind an ingress.
+ */
+async function openConnections(pool: Pool, target: Target, connections: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: connections }, () =>
+      pool.request({ method: 'GET', path: target.path, headers: target.headers, headersTimeout: 30_000, bodyTimeout: 30_000 }).then((res) => res.body.dump()),
+    ),
+  );
+}
+
 async function closedLoop(args: LoadCommands['closed']['args']): Promise<LoadResult> {
   const { target, connections, warmupMs, durationMs } = args;
   const pool = new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  await openConnections(pool, target, connections);
   let next = 0;
   const measured = new Recorder(false);
   const measureFrom = now() + warmupMs;
@@ -117,6 +134,7 @@ async function closedLoop(args: LoadCommands['closed']['args']): Promise<LoadRes
 async function openLoop(args: LoadCommands['open']['args']): Promise<LoadResult> {
   const { target, ratePerSecond, connections, warmupMs, durationMs } = args;
   const pool = new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  await openConnections(pool, target, connections);
   const interval = 1000 / ratePerSecond;
   const warmupCount = Math.round(warmupMs / interval);
   const total = warmupCount + Math.round(durationMs / interval);
