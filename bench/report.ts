@@ -81,7 +81,7 @@ export class Report {
     const quartile = (q: number) => sortedRatios[Math.min(sortedRatios.length - 1, Math.floor(q * sortedRatios.length))] ?? Number.NaN;
     const cpuRatio = (rows[1]?.cpu ?? Number.NaN) / (rows[2]?.cpu ?? Number.NaN);
     this.data['saturation'] = { rows, ratioCB: cb, roundRatiosCB: roundRatios('C', 'B'), cpuRatioBC: cpuRatio };
-    this.check('1 saturation', 'C/B ≥ 0.7', cb.toFixed(2), cb >= 0.7);
+    this.check('1 saturation', 'C/B ≥ 0.7', cb.toFixed(3), cb >= 0.7);
     this.add(1, 
       [
         `## 1. Saturation throughput (${plan.connections} connections; ${plan.rounds} rounds of B and C back to back, ${plan.durationMs / 1000} s each, order alternating; A in the first ${plan.roundsWithA}; medians)`,
@@ -93,7 +93,7 @@ export class Report {
             `| ${this.names[r.name]} | ${r.perSecond.toFixed(0)} | ${r.min.toFixed(0)} – ${r.max.toFixed(0)} | ${r.cpu.toFixed(0)} | ${(r.busy * 100).toFixed(0)} % | ${r.name === 'A' ? '—' : r.idpCpu.toFixed(0)} | ${ms(r.p99)} |`,
         ),
         '',
-        `**C/B = ${cb.toFixed(2)}** (median of the per-round ratios ${roundRatios('C', 'B').map((v) => v.toFixed(2)).join(', ')}; ` +
+        `**C/B = ${cb.toFixed(3)}** (median of the per-round ratios ${roundRatios('C', 'B').map((v) => v.toFixed(2)).join(', ')}; ` +
           `middle half ${quartile(0.25).toFixed(2)} – ${quartile(0.75).toFixed(2)}; target ≥ 0.7) · ` +
           `CPU per login B/C = ${cpuRatio.toFixed(2)} · B/A = ${((rows[1]?.perSecond ?? Number.NaN) / (rows[0]?.perSecond ?? Number.NaN)).toFixed(2)} · C/A = ${((rows[2]?.perSecond ?? Number.NaN) / (rows[0]?.perSecond ?? Number.NaN)).toFixed(2)}`,
       ].join('\n'),
