@@ -82,7 +82,7 @@ const plan = {
     /** A, the floor, needs no per-round pairing: measured in the first rounds only. */
     roundsWithA: smoke ? 1 : 3,
     /** One unmeasured round per target before the first (see measurement 1). */
-    steadyStateMs: smoke ? 0 : 4_000,
+    steadyStateMs: smoke ? 300 : 4_000,
   },
   latency: {
     rounds: num(flags.rounds, smoke ? 1 : 3),
