@@ -41,6 +41,9 @@ export interface LoadCommands extends StatsCommands {
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
+/** Generous bounds on every request: a target that stalls fails the run rather than hanging it. */
+const REQUEST_TIMEOUTS = { headersTimeout: 30_000, bodyTimeout: 30_000 } as const;
+
 class Recorder {
   requests = 0;
   failures = 0;
@@ -64,7 +67,7 @@ function send(pool: Pool, target: Target, body: string, recorder: Recorder | und
     return t >= window.from && t <= window.to;
   };
   return pool
-    .request({ method: 'POST', path: target.path, headers: target.headers, body, headersTimeout: 30_000, bodyTimeout: 30_000 })
+    .request({ method: 'POST', path: target.path, headers: target.headers, body, ...REQUEST_TIMEOUTS })
     .then(async (res) => {
       const text = await res.body.text();
       if (!recorder || !counts()) return;
@@ -100,15 +103,15 @@ function result(recorder: Recorder, elapsedMs: number, extra: Partial<LoadResult
 /**
  * Opens the pool's `connections` connections before anything is timed, with one cheap request each (a GET, which
  * every target answers at once with a 404 or 405). Without it every round began with a burst of new connections
- * into a target that is already saturated by the first ones: Node accepts new connections about one per
- * event-loop turn while it is busy, so some waited 2–4 s in the kernel's accept queue (seen with strace and
+ * into a target that is already saturated by the first ones: Node accepts new connections a few per event-loop
+ * turn while it is busy, so some waited up to 4.5 s in the kernel's accept queue (seen with strace and
  * `ss -ltn`, B and C alike), and their first logins landed in the measured window with that wait in their
  * latency. Saturation is about logins on open keep-alive connections, as behind an ingress.
  */
 async function openConnections(pool: Pool, target: Target, connections: number): Promise<void> {
   await Promise.all(
     Array.from({ length: connections }, () =>
-      pool.request({ method: 'GET', path: target.path, headers: target.headers, headersTimeout: 30_000, bodyTimeout: 30_000 }).then((res) => res.body.dump()),
+      pool.request({ method: 'GET', path: target.path, headers: target.headers, ...REQUEST_TIMEOUTS }).then((res) => res.body.dump()),
     ),
   );
 }

@@ -281,13 +281,11 @@ try {
     // as a pod that has been serving is: without it C's round 1 cost 15–25 % more CPU per login than its median in
     // every run (V8 still optimising the larger program, its compiler threads on the same pinned CPU), which
     // pulled the median of the per-round ratios down. Both are settled alike afterwards.
-    if (plan.saturation.steadyStateMs > 0) {
-      for (const subject of [b, c]) {
-        giveCpuTo(subject);
-        const { connections, steadyStateMs } = plan.saturation;
-        assertNoFailures(`target ${subject.name} (steady-state round)`, await loadgen.call('closed', { target: subject.target(), connections, warmupMs: 0, durationMs: steadyStateMs }));
-        await subject.worker.call('stats', { gc: true });
-      }
+    const { connections, steadyStateMs } = plan.saturation;
+    for (const subject of [b, c]) {
+      giveCpuTo(subject);
+      assertNoFailures(`target ${subject.name} (steady-state round)`, await loadgen.call('closed', { target: subject.target(), connections, warmupMs: 0, durationMs: steadyStateMs }));
+      await subject.worker.call('stats', { gc: true });
     }
     for (let round = 0; round < plan.saturation.rounds; round++) {
       const pair = round % 2 === 0 ? [b, c] : [c, b];
