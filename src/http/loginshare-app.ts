@@ -114,7 +114,7 @@ async function handleLogin(
 
   const body = await readNodeBodyLimited(req, deps.bodyLimitBytes);
   const parsed: ParsedRequest =
-    body.kind === 'ok' ? parseLoginShareForm(body.text, audience) : { kind: 'malformed', reason: 'body too large' };
+    body.kind === 'ok' ? parseLoginShareForm(body.body, audience) : { kind: 'malformed', reason: 'body too large' };
   if (parsed.kind === 'malformed') {
     const outcome = 'bad_request';
     deps.metrics.logins.inc({ realm: realmId, audience, connector: 'none', outcome });

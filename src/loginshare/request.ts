@@ -23,8 +23,11 @@ const MAX_INTERFACE_LENGTH = 32;
 // Control characters have no business in a username and would corrupt log lines and LDAP filters.
 const CONTROL_CHARS = /[\u0000-\u001F\u007F]/;
 
-/** Parses an `application/x-www-form-urlencoded` body. Kayako sends each field once. */
-export function parseLoginShareForm(body: string, audience: Audience): ParsedRequest {
+/**
+ * Parses an `application/x-www-form-urlencoded` body (the bytes as received; a string is read as UTF-8). Kayako
+ * sends each field once.
+ */
+export function parseLoginShareForm(body: Buffer | string, audience: Audience): ParsedRequest {
   let fields: FormFields;
   try {
     fields = readFormFields(body);
@@ -78,29 +81,39 @@ type FormFields = Record<FieldName, string | undefined | null>;
  * pass over the body because `URLSearchParams` — JavaScript on Node 20 — cost ~3 µs and an object per field on
  * every login. A percent escape that `decodeURIComponent` refuses (`%zz`, a lone `%`, bytes that are not UTF-8)
  * sends the body through `URLSearchParams` instead, which decodes those leniently.
+ *
+ * Each field is decoded from its own bytes: the body is never one string. A substring of a string is, in V8, a
+ * view of the whole (for 13 characters or more), so an address or a username cut out of the body text kept the
+ * body alive — password included — for as long as a rate-limit counter or a cache key held it: a minute, in the
+ * memory of a process that sees every password of the company (test/security/password-retention.test.ts).
  */
-export function readFormFields(body: string): FormFields {
+export function readFormFields(body: Buffer | string): FormFields {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   try {
-    return readFieldsFast(body);
+    return readFieldsFast(bytes);
   } catch (err) {
     if (!(err instanceof URIError)) throw err;
-    return readFieldsStandard(new URLSearchParams(body));
+    return readFieldsStandard(bytes);
   }
 }
 
-function readFieldsFast(body: string): FormFields {
+const AMPERSAND = 0x26;
+const EQUALS = 0x3d;
+const QUESTION_MARK = 0x3f;
+
+function readFieldsFast(body: Buffer): FormFields {
   const fields: FormFields = { username: undefined, password: undefined, ipaddress: undefined, interface: undefined };
   // URLSearchParams drops one leading "?" from a string.
-  let start = body.charCodeAt(0) === 0x3f ? 1 : 0;
+  let start = body[0] === QUESTION_MARK ? 1 : 0;
   while (start < body.length) {
-    let end = body.indexOf('&', start);
+    let end = body.indexOf(AMPERSAND, start);
     if (end < 0) end = body.length;
     if (end > start) {
-      const equals = body.indexOf('=', start);
-      const nameEnd = equals >= 0 && equals < end ? equals : end;
-      const name = decodeFormComponent(body.slice(start, nameEnd));
+      let nameEnd = start;
+      while (nameEnd < end && body[nameEnd] !== EQUALS) nameEnd++;
+      const name = decodeFormComponent(body.toString('utf8', start, nameEnd));
       if (name === 'username' || name === 'password' || name === 'ipaddress' || name === 'interface') {
-        const value = nameEnd < end ? decodeFormComponent(body.slice(nameEnd + 1, end)) : '';
+        const value = nameEnd < end ? decodeFormComponent(body.toString('utf8', nameEnd + 1, end)) : '';
         fields[name] = fields[name] === undefined ? value : null;
       }
     }
@@ -109,10 +122,13 @@ function readFieldsFast(body: string): FormFields {
   return fields;
 }
 
-function readFieldsStandard(form: URLSearchParams): FormFields {
+function readFieldsStandard(body: Buffer): FormFields {
+  const form = new URLSearchParams(body.toString('utf8'));
   const one = (name: FieldName): string | undefined | null => {
     const values = form.getAll(name);
-    return values.length > 1 ? null : values[0];
+    if (values.length > 1) return null;
+    // URLSearchParams cuts its values out of the body text: copied, for the reason given above.
+    return values[0] === undefined ? undefined : Buffer.from(values[0], 'utf8').toString('utf8');
   };
   return { username: one('username'), password: one('password'), ipaddress: one('ipaddress'), interface: one('interface') };
 }
