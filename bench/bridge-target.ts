@@ -4,6 +4,7 @@ import { logDestination } from '../src/observability/log-destination.js';
 import { createBridge } from '../src/bridge.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createLogger } from '../src/observability/logger.js';
+import { tuneV8ForServing } from '../src/runtime/v8-tuning.js';
 import { serveCommands } from './ipc.js';
 import { statsHandlers, type StatsCommands } from './process-stats.js';
 import { bridgeConfigYaml, BENCH_RULES_YAML, type BridgeTargetOptions } from './bridge-config.js';
@@ -11,7 +12,8 @@ import { bridgeConfigYaml, BENCH_RULES_YAML, type BridgeTargetOptions } from './
 /**
  * Target C: the bridge itself, built by `createBridge` from a config file like an operator's — break-glass local
  * accounts first, then the OIDC connector (explicit endpoints, ID-token signature checked), the caller guard
- * (realm secret + allowFrom), a rules file, the audit log to a file, Prometheus metrics with process metrics.
+ * (realm secret + allowFrom), a rules file, the audit log to a file, Prometheus metrics with process metrics —
+ * and the V8 setting `loginshare-bridge serve` runs with (src/runtime/v8-tuning.ts).
  * Usage: bridge-target.js '<BridgeTargetOptions as JSON>'
  */
 export interface BridgeCommands extends StatsCommands {
@@ -19,6 +21,7 @@ export interface BridgeCommands extends StatsCommands {
   scrape: { args: null; result: number };
 }
 
+tuneV8ForServing();
 const options = JSON.parse(process.argv[2] ?? '{}') as BridgeTargetOptions;
 await writeFile(join(options.dir, 'rules.yaml'), BENCH_RULES_YAML);
 const configFile = join(options.dir, options.redisUrl ? 'config-redis.yaml' : 'config.yaml');

@@ -4,6 +4,7 @@ import { loadConfig, type BridgeConfig } from '../config/load-config.js';
 import type { CliCommand, CliIO } from './cli-io.js';
 import { describe } from './check.js';
 import { resolveConfigPath } from './config-path.js';
+import { tuneV8ForServing } from '../runtime/v8-tuning.js';
 
 const HELP = `Usage: loginshare-bridge serve [--config FILE]
 
@@ -28,6 +29,7 @@ export const runServe: CliCommand = async (args, io) => {
     io.stderr.write(`loginshare-bridge: cannot start, the configuration is invalid:\n${describe(err)}\n`);
     return 1;
   }
+  tuneV8ForServing();
   let bridge: Awaited<ReturnType<typeof createBridge>>;
   let ports: { port: number; opsPort: number | undefined };
   try {
