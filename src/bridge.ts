@@ -212,6 +212,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       for (const w of watchers.values()) w.close();
       await Promise.all([...connectors.values()].map((c) => c.close?.()));
       await cache.close();
+      // Log lines are written in batches (observability/log-destination.ts): what is pending goes out now.
+      audit.flush?.();
       log.flush?.();
     },
   };

@@ -197,4 +197,29 @@ describe.skipIf(missing.length > 0)('production start from dist/ with production
     expect(wrong.root['message']).toBe('Invalid Username or Password');
     expect(output).not.toContain('not-her-password');
   });
+
+  // Log lines are written in batches (src/observability/log-destination.ts): an operator tailing the audit sees a
+  // login within a fraction of a second, and stopping the bridge loses none of the lines still pending.
+  it('writes each login\'s audit line within a moment, and the pending ones when it is stopped', async () => {
+    await postUserLogin('audit-soon@example.com', 'x');
+    const seenBy = Date.now() + 2_000;
+    while (!output.includes('"username":"audit-soon@example.com"') && Date.now() < seenBy) await new Promise((r) => setTimeout(r, 20));
+    expect(output).toContain('"username":"audit-soon@example.com"');
+
+    await postUserLogin('audit-at-exit@example.com', 'x');
+    const gone = new Promise((resolve) => bridge!.once('exit', resolve));
+    bridge!.kill('SIGTERM');
+    await gone;
+    expect(output).toMatch(/"username":"audit-at-exit@example\.com".*"outcome":"invalid_credentials"/);
+  });
+
+  it('writes a log line still pending when the process exits (an audit file, a crash handler\'s exit)', async () => {
+    const file = join(workDir, 'pending-at-exit.log');
+    const script = `import('./dist/observability/log-destination.js').then(({ logDestination }) => {
+      logDestination({ dest: ${JSON.stringify(file)} }).write('{"msg":"the last line"}\\n');
+      process.exit(3);
+    });`;
+    await expect(execFileAsync(process.execPath, ['-e', script], { cwd: workDir, timeout: 10_000 })).rejects.toMatchObject({ code: 3 });
+    expect(await readFile(file, 'utf8')).toBe('{"msg":"the last line"}\n');
+  });
 });
