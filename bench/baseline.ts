@@ -1,8 +1,8 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
 import { Pool } from 'undici';
+import { tuneV8ForServing } from '../src/runtime/v8-tuning.js';
 import { basicAuthorization, CLIENT_ID, SCOPE } from './fixtures.js';
 import { serveCommands } from './ipc.js';
 import { statsHandlers, type StatsCommands } from './process-stats.js';
@@ -12,8 +12,8 @@ import { statsHandlers, type StatsCommands } from './process-stats.js';
  * keep-alive password-grant request, verify the ID token (RS256, issuer, audience, expiry; node:crypto) against keys
  * fetched once, render the XML. No caller check, no rules, no logging, no metrics. Usage: baseline.js <issuer> [http|undici]
  */
-// The V8 setting the bridge serves with (src/runtime/v8-tuning.ts), so that B and C differ in code, not in flags.
-setFlagsFromString('--no-allocation-site-pretenuring');
+// The V8 setting the bridge serves with, so that B and C differ in code, not in flags.
+tuneV8ForServing();
 const [issuer = '', clientKind = 'http'] = process.argv.slice(2);
 if (!issuer) throw new Error('usage: baseline.js <issuer> [http|undici]');
 const tokenUrl = new URL('/token', issuer);

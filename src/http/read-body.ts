@@ -1,14 +1,13 @@
 import type { Readable } from 'node:stream';
 
-/**
- * Reads a request body up to `limit` bytes, counting what actually arrives (a Content-Length can lie and a
- * chunked body has none). An oversized body is read and discarded up to `drainLimit`, so the client still
- * receives the answer instead of a reset connection; beyond that the connection is given up.
- */
 /** The body as received: decoding is the reader's business (a LoginShare body is never made one string). */
 export type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'too_large' };
 
 /**
+ * Reads a request body up to `limit` bytes, counting what actually arrives (a Content-Length can lie and a
+ * chunked body has none). An oversized body is read and discarded up to `drainLimit`, so the client still
+ * receives the answer instead of a reset connection; beyond that the connection is given up.
+ *
  * Straight from Node's request stream: going through a web `Request` body costs about 0.35 ms of CPU per login
  * on Node 20 (a full undici Request, a web ReadableStream over the socket stream, a reader; docs/benchmarks.md).
  */

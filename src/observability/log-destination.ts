@@ -25,9 +25,9 @@ export interface LogDestination extends DestinationStream {
 }
 
 /** Lines are written when this much is pending… */
-export const BATCH_BYTES = 8192;
-/** …or this long after the last write, whichever comes first. */
-export const BATCH_MS = 100;
+const BATCH_BYTES = 8192;
+/** …or at the next tick of a timer with this period, so none waits longer than this. */
+const BATCH_MS = 100;
 
 export function logDestination(options: { dest: number | string; mkdir?: boolean }): LogDestination {
   const boom = pino.destination({
