@@ -152,7 +152,11 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     throw err;
   }
 
-  const throttle = createLoginThrottle(cache, config.security);
+  // With Redis the replicas share their counts; without it they are this replica's, in memory.
+  const throttle = createLoginThrottle(
+    config.cache.redis ? { kind: 'shared', cache } : { kind: 'memory', maxEntries: config.cache.maxEntries },
+    config.security,
+  );
   const loginShareListener = createLoginShareListener({
     realms,
     bodyLimitBytes: config.server.bodyLimitBytes,

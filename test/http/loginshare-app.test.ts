@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryCache } from '../../src/cache/memory-cache.js';
 import type { PasswordConnector } from '../../src/connectors/connector.js';
 import { realmSchema } from '../../src/config/schema.js';
 import { createCallerGuard } from '../../src/http/caller-guard.js';
@@ -28,7 +27,7 @@ async function appWith(connector: PasswordConnector, loginTimeoutMs = 5_000) {
   const listener = createLoginShareListener({
     realms: new Map([['r', { realm: createRealm(realmConfig, [{ connector }], () => rules), authorizeCaller: createCallerGuard(realmConfig, []) }]]),
     flow: {
-      throttle: createLoginThrottle(createMemoryCache({ maxEntries: 100 }), {
+      throttle: createLoginThrottle({ kind: 'memory', maxEntries: 100 }, {
         lockout: { maxFailures: 5, windowSeconds: 60, lockSeconds: 60 },
         rateLimit: { perIpPerMinute: 100, perUsernamePerMinute: 100 },
       }),

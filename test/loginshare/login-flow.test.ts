@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryCache } from '../../src/cache/memory-cache.js';
 import type { LoginOutcome, PasswordConnector } from '../../src/connectors/connector.js';
 import { realmSchema } from '../../src/config/schema.js';
 import { askConnectors, runLogin } from '../../src/loginshare/login-flow.js';
@@ -14,7 +13,7 @@ function flowWith(outcome: LoginOutcome) {
   const config = realmSchema.parse({ id: 'r', secret: 'x'.repeat(16), rules: 'rules.yaml', connectors: [{ use: 'idp' }] });
   const rules = parseRules('rules: []\n', 'rules.yaml');
   const realm = createRealm(config, [{ connector }], () => rules);
-  const throttle = createLoginThrottle(createMemoryCache({ maxEntries: 100 }), {
+  const throttle = createLoginThrottle({ kind: 'memory', maxEntries: 100 }, {
     lockout: { maxFailures: 5, windowSeconds: 60, lockSeconds: 60 },
     rateLimit: { perIpPerMinute: 100, perUsernamePerMinute: 100 },
   });
