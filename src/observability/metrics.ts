@@ -1,14 +1,16 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 
 /**
  * Prometheus metrics. Labels are low-cardinality by design: realm, audience, connector, outcome — never a
- * username, an address or a rule's free text.
+ * username, an address or a rule's free text. The three recorded on every login are counted in plain fields and
+ * handed over at scrape time (hot-metrics.ts).
  */
 export interface BridgeMetrics {
   registry: Registry;
-  logins: Counter<'realm' | 'audience' | 'connector' | 'outcome'>;
-  loginDuration: Histogram<'realm' | 'audience' | 'outcome'>;
-  upstreamDuration: Histogram<'connector' | 'outcome'>;
+  logins: HotCounter<'realm' | 'audience' | 'connector' | 'outcome'>;
+  loginDuration: HotHistogram<'realm' | 'audience' | 'outcome'>;
+  upstreamDuration: HotHistogram<'connector' | 'outcome'>;
   groupCache: Counter<'result'>;
   cacheDegraded: Counter<'store'>;
   lockouts: Counter<'realm'>;
@@ -25,20 +27,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Bridg
   const registers = [registry];
   return {
     registry,
-    logins: new Counter({
+    logins: new HotCounter({
       name: 'loginshare_logins_total',
       help: 'LoginShare logins by realm, audience, connector and outcome',
       labelNames: ['realm', 'audience', 'connector', 'outcome'],
       registers,
     }),
-    loginDuration: new Histogram({
+    loginDuration: new HotHistogram({
       name: 'loginshare_login_duration_seconds',
       help: 'End-to-end time to answer a LoginShare POST',
       labelNames: ['realm', 'audience', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
-    upstreamDuration: new Histogram({
+    upstreamDuration: new HotHistogram({
       name: 'loginshare_upstream_duration_seconds',
       help: 'Time spent in a connector (IdP round trips, group lookups)',
       labelNames: ['connector', 'outcome'],
