@@ -14,7 +14,8 @@ export interface MemoryCacheOptions {
  */
 export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
   // A counter is a mutable box, so counting is one lookup: a string value would need a second `set` (lru-cache's
-  // bookkeeping) and a number↔string round trip on every increment, several times per login (the throttle).
+  // bookkeeping) and a number↔string round trip on every increment. (The throttle counts here only while a
+  // configured Redis is failing; without Redis it keeps its own counts, security/window-counters.ts.)
   const entries = new LRUCache<string, string | Counter>({
     max: options.maxEntries,
     // Read the clock on every check: lru-cache's default caches it for 1 ms behind a timer per call.

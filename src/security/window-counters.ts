@@ -2,11 +2,12 @@
  * Counters in fixed windows of one length, in this replica's memory: a window starts with a key's first count
  * and ends `windowMs` later, as the shared store's counters do (INCR, then PEXPIRE on the first).
  *
- * Bounded without timers or LRU bookkeeping: every window has the same length, so the Map's insertion order is
- * also the order in which windows end. Ended windows are dropped from the front as new keys arrive, and when
+ * Bounded without timers or LRU bookkeeping: every window has the same length, so the order in which windows are
+ * made is the order in which they end. Ended windows are dropped from the front as new keys arrive, and when
  * `maxEntries` live windows are held the oldest goes, so a flood of distinct addresses evicts old counts instead
- * of growing the heap. (lru-cache did this job before at ~4 × the CPU per login: per-entry TTL arrays, a
- * move-to-front on every read, an options object per call; docs/benchmarks.md.)
+ * of growing the heap. (lru-cache did this job before, with per-entry TTL arrays, a move-to-front on every read and
+ * an options object per call: the throttle cost twice the CPU and 2.5 × the garbage per login; docs/benchmarks.md,
+ * Round 6.)
  */
 export class WindowCounters {
   readonly #windows = new Map<string, Window>();
