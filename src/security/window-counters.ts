@@ -56,7 +56,7 @@ export class WindowCounters {
     const queue = this.#queue;
     while (this.#head < queue.length) {
       const oldest = queue[this.#head]!;
-      const current = this.#windows.get(oldest.key) === oldest;
+      const current = this.#isCurrent(oldest);
       if (current && oldest.endsAt > now && this.#windows.size < this.maxEntries) break;
       if (current) this.#windows.delete(oldest.key);
       queue[this.#head++] = undefined;
@@ -66,9 +66,14 @@ export class WindowCounters {
       this.#queue = queue.slice(this.#head);
       this.#head = 0;
     } else if (queue.length - this.#head > 2 * this.maxEntries) {
-      this.#queue = queue.slice(this.#head).filter((w) => w !== undefined && this.#windows.get(w.key) === w);
+      this.#queue = queue.slice(this.#head).filter((w) => w !== undefined && this.#isCurrent(w));
       this.#head = 0;
     }
+  }
+
+  /** Still the window its key counts in: not deleted, not replaced by a newer one. */
+  #isCurrent(window: Window): boolean {
+    return this.#windows.get(window.key) === window;
   }
 }
 

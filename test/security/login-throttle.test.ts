@@ -75,7 +75,7 @@ describe('brute-force protection in memory: windows and bounds', () => {
     return { now: () => now, advance: (ms: number) => void (now += ms) };
   };
 
-  it('a rate window starts with the first attempt and ends a minute later', async () => {
+  it('a rate window starts with the first attempt and ends a minute later', () => {
     const time = clock();
     const throttle = createLoginThrottle({ kind: 'memory', maxEntries: 1000, now: time.now }, settings);
     for (let i = 0; i < 5; i++) expect(throttle.forLogin('r', `u${i}`).admit('198.51.100.7')).toBe('allowed');
