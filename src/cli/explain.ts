@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { Audience, Identity } from '../connectors/connector.js';
+import type { Audience, Identity } from '../login/vocabulary.js';
 import { createConnector } from '../connectors/registry.js';
 import { loadConfig } from '../config/load-config.js';
 import { answerIdentity, askConnectors } from '../loginshare/login-flow.js';

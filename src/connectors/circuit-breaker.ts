@@ -1,5 +1,6 @@
-import type { LoginAttempt, LoginOutcome, PasswordConnector } from './connector.js';
-import type { Deadline } from './deadline.js';
+import type { LoginAttempt, LoginOutcome } from '../login/vocabulary.js';
+import type { PasswordConnector } from '../login/password-connector.js';
+import type { Deadline } from '../login/deadline.js';
 
 /**
  * When an IdP stops answering, every login would wait for the full upstream timeout and pile up; after

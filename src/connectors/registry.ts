@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PasswordConnector } from './connector.js';
+import type { PasswordConnector } from '../login/password-connector.js';
 import type { GroupCacheOptions } from '../groups/cached-group-resolver.js';
 import type { GroupResolver } from '../groups/group-resolver.js';
 import { createLocalConnector, localConnectorSchema } from './local/local-connector.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/cache.js';
 import { createCoalescer } from '../cache/coalesce.js';
-import { abortable } from '../connectors/abortable.js';
+import { abortable } from '../login/abortable.js';
 import type { GroupResolver } from './group-resolver.js';
-import { within } from '../connectors/deadline.js';
+import { within } from '../login/deadline.js';
 
 /** What the bridge hands every connector so its group lookups share one cache (memory, or Redis + memory). */
 export interface GroupCacheOptions {

@@ -1,4 +1,4 @@
-import type { Identity } from '../connectors/connector.js';
+import type { Identity } from '../login/vocabulary.js';
 import type { GroupResolver } from './group-resolver.js';
 
 /**

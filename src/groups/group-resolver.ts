@@ -1,5 +1,5 @@
-import type { Identity } from '../connectors/connector.js';
-import type { Deadline } from '../connectors/deadline.js';
+import type { Identity } from '../login/vocabulary.js';
+import type { Deadline } from '../login/deadline.js';
 
 /**
  * Where a connector's groups come from when the login answer alone does not carry them all

@@ -1,5 +1,5 @@
 import type { ClientAuth, ServerMetadata } from 'openid-client';
-import { abortable } from '../connectors/abortable.js';
+import { abortable } from '../login/abortable.js';
 import { GroupLookupError } from './group-lookup-error.js';
 
 /**

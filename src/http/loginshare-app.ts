@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Audience } from '../connectors/connector.js';
+import type { Audience } from '../login/vocabulary.js';
 import { renderFailure } from '../loginshare/answer.js';
 import { runLogin, type LoginFlowDeps, type LoginResult } from '../loginshare/login-flow.js';
 import { MESSAGES } from '../loginshare/messages.js';

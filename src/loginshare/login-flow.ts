@@ -1,5 +1,6 @@
-import type { Identity, LoginAttempt, LoginOutcome, PasswordConnector } from '../connectors/connector.js';
-import { deadlineIn } from '../connectors/deadline.js';
+import type { Identity, LoginAttempt, LoginOutcome } from '../login/vocabulary.js';
+import type { PasswordConnector } from '../login/password-connector.js';
+import { deadlineIn } from '../login/deadline.js';
 import type { Realm } from '../realm/realm.js';
 import { evaluateRules, type RuleDecision } from '../rules/index.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
@@ -110,7 +111,7 @@ export async function askConnectors(
   attempt: LoginAttempt,
   deps: Pick<LoginFlowDeps, 'loginTimeoutMs' | 'onConnectorDone'>,
 ): Promise<{ outcome: LoginOutcome; connectorId?: string }> {
-  // One timer for the race below; upstream calls bound themselves by the time left (connectors/deadline.ts).
+  // One timer for the race below; upstream calls bound themselves by the time left (login/deadline.ts).
   const deadline = deadlineIn(deps.loginTimeoutMs, 'login deadline reached');
   let timer: NodeJS.Timeout | undefined;
   const reached = new Promise<typeof DEADLINE>((resolve) => {

@@ -1,4 +1,4 @@
-import type { LoginOutcomeKind } from '../connectors/connector.js';
+import type { LoginOutcomeKind } from '../login/vocabulary.js';
 
 /**
  * What the person reads on Kayako's login page. Wrong credentials use exactly Kayako's own phrase: its

@@ -1,4 +1,4 @@
-import type { Audience } from '../connectors/connector.js';
+import type { Audience } from '../login/vocabulary.js';
 
 /** One LoginShare POST as Kayako sends it (protocol note, "The request Kayako sends"). */
 export interface LoginShareRequest {

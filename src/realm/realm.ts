@@ -1,4 +1,5 @@
-import type { Audience, PasswordConnector } from '../connectors/connector.js';
+import type { Audience } from '../login/vocabulary.js';
+import type { PasswordConnector } from '../login/password-connector.js';
 import type { RealmConfig } from '../config/schema.js';
 import type { RuleSet } from '../rules/index.js';
 

@@ -1,4 +1,4 @@
-import type { Audience } from '../connectors/connector.js';
+import type { Audience } from '../login/vocabulary.js';
 import { formatFieldPath, type FileIssue } from '../config/file-errors.js';
 import type { YamlSource } from '../config/yaml-file.js';
 import { compileConditions, type ReportIssue } from './conditions.js';

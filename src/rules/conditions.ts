@@ -1,5 +1,5 @@
 import { lookupClaimPath, splitPath } from './claim-path.js';
-import type { RuleInput } from './rule-set.js';
+import type { RuleInput } from './rule-input.js';
 import { MAX_REGEX_INPUT_LENGTH, compileRulePattern } from './safe-regex.js';
 import type { ConditionsDocument } from './schema.js';
 

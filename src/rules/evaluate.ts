@@ -1,4 +1,4 @@
-import type { Audience } from '../connectors/connector.js';
+import type { Audience } from '../login/vocabulary.js';
 import { matchSubject, type MatchSubject } from './conditions.js';
 import {
   PROFILE_FIELDS,
@@ -6,9 +6,9 @@ import {
   type ProfileFields,
   type ProfileTemplates,
   type RuleDecision,
-  type RuleInput,
   type RuleSet,
 } from './rule-set.js';
+import type { RuleInput } from './rule-input.js';
 import { renderTemplate } from './template.js';
 
 /** First matching rule of the login's audience wins; no match → `unmatched` for that audience. */

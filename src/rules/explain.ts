@@ -1,6 +1,7 @@
-import type { Audience } from '../connectors/connector.js';
+import type { Audience } from '../login/vocabulary.js';
 import { decide, type ConditionFailure } from './evaluate.js';
-import type { RuleDecision, RuleInput, RuleSet } from './rule-set.js';
+import type { RuleInput } from './rule-input.js';
+import type { RuleDecision, RuleSet } from './rule-set.js';
 
 export type RuleTraceEntry = { rule: string; line: number } & (
   | { result: 'matched' }

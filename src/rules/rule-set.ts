@@ -1,16 +1,7 @@
 import type { FileIssue } from '../config/file-errors.js';
-import type { Audience, Identity } from '../connectors/connector.js';
+import type { Audience } from '../login/vocabulary.js';
 import type { Condition } from './conditions.js';
 import type { CompiledTemplate } from './template.js';
-
-/** One login, as the rules see it. */
-export interface RuleInput {
-  audience: Audience;
-  identity: Identity;
-  /** Staff logins only: Kayako's `interface` form field (lower case). */
-  staffInterface?: string;
-  realmId: string;
-}
 
 /** What rules may set; values are rendered and trimmed, never otherwise changed. */
 export interface ProfileFields {

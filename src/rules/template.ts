@@ -1,5 +1,5 @@
 import { lookupClaimPath, splitPath } from './claim-path.js';
-import type { RuleInput } from './rule-set.js';
+import type { RuleInput } from './rule-input.js';
 
 /**
  * `{{ variable }}` and `{{ variable | default "text" }}` in profile values. Variables are looked up, never

@@ -1,6 +1,7 @@
-import { deadlineIn } from '../../src/connectors/deadline.js';
+import { deadlineIn } from '../../src/login/deadline.js';
 import { describe, expect, it } from 'vitest';
-import type { LoginOutcome, PasswordConnector } from '../../src/connectors/connector.js';
+import type { LoginOutcome } from '../../src/login/vocabulary.js';
+import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { withCircuitBreaker, type CircuitState } from '../../src/connectors/circuit-breaker.js';
 
 const attempt = { username: 'u', password: 'p', endUserIp: '', audience: 'user' as const, realmId: 'r' };

@@ -1,8 +1,8 @@
-import { deadlineIn } from '../../src/connectors/deadline.js';
+import { deadlineIn } from '../../src/login/deadline.js';
 import { describe, expect, it } from 'vitest';
 import type { KeyValueCache } from '../../src/cache/cache.js';
 import { createMemoryCache } from '../../src/cache/memory-cache.js';
-import type { Identity } from '../../src/connectors/connector.js';
+import type { Identity } from '../../src/login/vocabulary.js';
 import { createCachedGroupResolver, groupCacheKey } from '../../src/groups/cached-group-resolver.js';
 import type { GroupLookup, GroupResolver } from '../../src/groups/group-resolver.js';
 

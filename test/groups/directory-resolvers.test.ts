@@ -1,7 +1,7 @@
-import { deadlineIn } from '../../src/connectors/deadline.js';
+import { deadlineIn } from '../../src/login/deadline.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Identity } from '../../src/connectors/connector.js';
+import type { Identity } from '../../src/login/vocabulary.js';
 import { createClaimFirstResolver } from '../../src/groups/claim-first-resolver.js';
 import { createGraphGroupResolver } from '../../src/groups/graph-group-resolver.js';
 import { createOktaGroupResolver, nextLink } from '../../src/groups/okta-group-resolver.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PasswordConnector } from '../../src/connectors/connector.js';
+import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { realmSchema } from '../../src/config/schema.js';
 import { createCallerGuard } from '../../src/http/caller-guard.js';
 import { createLoginShareListener } from '../../src/http/loginshare-app.js';

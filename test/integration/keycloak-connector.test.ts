@@ -1,8 +1,9 @@
-import { deadlineIn } from '../../src/connectors/deadline.js';
+import { deadlineIn } from '../../src/login/deadline.js';
 import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../../src/connectors/connector.js';
+import type { LoginAttempt, LoginOutcome } from '../../src/login/vocabulary.js';
+import type { PasswordConnector } from '../../src/login/password-connector.js';
 import type { OidcConnectorConfig } from '../../src/connectors/oidc/oidc-config.js';
 import { createOidcConnector } from '../../src/connectors/oidc/oidc-connector.js';
 import { answerIdentity } from '../../src/loginshare/login-flow.js';

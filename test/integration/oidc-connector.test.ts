@@ -1,9 +1,10 @@
-import { deadlineIn } from '../../src/connectors/deadline.js';
+import { deadlineIn } from '../../src/login/deadline.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuth2Server } from 'oauth2-mock-server';
-import type { LoginAttempt, PasswordConnector } from '../../src/connectors/connector.js';
+import type { LoginAttempt } from '../../src/login/vocabulary.js';
+import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { oidcConnectorSchema } from '../../src/connectors/oidc/oidc-config.js';
 import { createOidcConnector } from '../../src/connectors/oidc/oidc-connector.js';
 import { startMockOidcIdp, type MockOidcIdp } from '../support/mock-oidc-idp.js';

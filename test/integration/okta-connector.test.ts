@@ -1,8 +1,9 @@
-import { deadlineIn } from '../../src/connectors/deadline.js';
+import { deadlineIn } from '../../src/login/deadline.js';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../src/cache/memory-cache.js';
-import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../../src/connectors/connector.js';
+import type { LoginAttempt, LoginOutcome } from '../../src/login/vocabulary.js';
+import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { oidcConnectorSchema, type OidcConnectorConfig } from '../../src/connectors/oidc/oidc-config.js';
 import { createOidcConnector } from '../../src/connectors/oidc/oidc-connector.js';
 import type { GroupCacheOptions } from '../../src/groups/index.js';

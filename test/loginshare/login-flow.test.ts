@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LoginOutcome, PasswordConnector } from '../../src/connectors/connector.js';
+import type { LoginOutcome } from '../../src/login/vocabulary.js';
+import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { realmSchema } from '../../src/config/schema.js';
 import { askConnectors, runLogin } from '../../src/loginshare/login-flow.js';
 import { createLocalConnector, localConnectorSchema } from '../../src/connectors/local/local-connector.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Identity } from '../../src/connectors/connector.js';
+import type { Identity } from '../../src/login/vocabulary.js';
 import { buildStaffProfile, buildUserProfile, fullName, staffNames } from '../../src/loginshare/profile.js';
 
 const identity = (over: Partial<Identity> = {}): Identity => ({

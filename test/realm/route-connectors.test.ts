@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PasswordConnector } from '../../src/connectors/connector.js';
+import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { createRealm, routeConnectors } from '../../src/realm/realm.js';
 import { realmSchema } from '../../src/config/schema.js';
 

@@ -1,4 +1,4 @@
-import type { Audience, Identity } from '../../src/connectors/connector.js';
+import type { Audience, Identity } from '../../src/login/vocabulary.js';
 import type { RuleInput } from '../../src/rules/index.js';
 
 export function identity(overrides: Partial<Identity> = {}): Identity {

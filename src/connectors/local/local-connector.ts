@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Identity, LoginAttempt, LoginOutcome, PasswordConnector } from '../connector.js';
+import type { Identity, LoginAttempt, LoginOutcome } from '../../login/vocabulary.js';
+import type { PasswordConnector } from '../../login/password-connector.js';
 import { parsePasswordHash, verifyPassword } from './password-hash.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Identity } from '../connector.js';
+import type { Identity } from '../../login/vocabulary.js';
 import type { ClaimMapping } from './oidc-config.js';
 
 /** Reads `a.b.c` from nested claims; a key containing dots can be quoted: `"https://example.com/roles"`. */

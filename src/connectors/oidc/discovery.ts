@@ -1,6 +1,6 @@
 import type { OidcConnectorConfig } from './oidc-config.js';
 import { endpointOf, isJsonObject, parseJson, UpstreamAnswerInvalid, USER_AGENT, type UpstreamHttp } from './upstream-http.js';
-import type { Deadline } from '../deadline.js';
+import type { Deadline } from '../../login/deadline.js';
 
 /**
  * Where the IdP's endpoints are: configured (`endpoints`), or read once from its discovery document (OpenID

@@ -1,4 +1,4 @@
-import type { LoginOutcome } from '../connector.js';
+import type { LoginOutcome } from '../../login/vocabulary.js';
 
 /**
  * Turns an IdP's token-endpoint error into a login outcome. Keyed on machine-readable codes (`error`, Entra's

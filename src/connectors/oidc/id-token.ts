@@ -1,5 +1,5 @@
 import { JwtRejected, verifyCompactJws, type KeySource } from './jws.js';
-import type { Deadline } from '../deadline.js';
+import type { Deadline } from '../../login/deadline.js';
 
 /**
  * ID token validation for a token-endpoint response (OIDC Core §3.1.3.7), the checks oauth4webapi made: the

@@ -1,8 +1,8 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { abortable } from '../abortable.js';
+import { abortable } from '../../login/abortable.js';
 import { JWS_ALGORITHMS, JwtRejected, type KeySource } from './jws.js';
 import { isJsonObject, mediaType, parseJson, USER_AGENT, type Endpoint, type UpstreamHttp } from './upstream-http.js';
-import type { Deadline } from '../deadline.js';
+import type { Deadline } from '../../login/deadline.js';
 
 /**
  * The IdP's signing keys (RFC 7517 JWK Set from `jwks_uri`), fetched on first use and imported once into

@@ -1,5 +1,5 @@
 import { constants, verify, type KeyObject } from 'node:crypto';
-import type { Deadline } from '../deadline.js';
+import type { Deadline } from '../../login/deadline.js';
 
 /**
  * Compact JWS (RFC 7515 §7.1) verification with node:crypto on KeyObjects, synchronously: WebCrypto (jose,

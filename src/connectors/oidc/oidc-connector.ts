@@ -1,4 +1,5 @@
-import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../connector.js';
+import type { LoginAttempt, LoginOutcome } from '../../login/vocabulary.js';
+import type { PasswordConnector } from '../../login/password-connector.js';
 import { createGroupResolver, type GroupCacheOptions, type GroupResolver } from '../../groups/index.js';
 import { identityFromClaims } from './claims.js';
 import { createClientAuthentication } from './client-auth.js';
@@ -11,7 +12,7 @@ import type { OidcConnectorConfig } from './oidc-config.js';
 import { createTokenEndpoint, TokenErrorResponse, type TokenEndpoint, type TokenSet } from './token-endpoint.js';
 import { createUpstreamHttp, endpointOf, UpstreamAnswerInvalid } from './upstream-http.js';
 import { createUserinfoEndpoint, type UserinfoEndpoint } from './userinfo.js';
-import type { Deadline } from '../deadline.js';
+import type { Deadline } from '../../login/deadline.js';
 
 /** An operator-facing failure: the message says what to fix, and never contains a credential. */
 export class OidcConnectorError extends Error {

@@ -1,4 +1,4 @@
-import type { Deadline } from '../deadline.js';
+import type { Deadline } from '../../login/deadline.js';
 import type { ClientAuthentication } from './client-auth.js';
 import { formEncode } from './client-auth.js';
 import {

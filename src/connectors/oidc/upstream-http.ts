@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
-import { callTimeoutMs, type Deadline } from '../deadline.js';
+import { callTimeoutMs, type Deadline } from '../../login/deadline.js';
 
 /**
  * The HTTP client for the IdP's token endpoint, JWKS and userinfo: undici's dispatcher API on a keep-alive pool

@@ -1,4 +1,4 @@
-import type { Deadline } from '../deadline.js';
+import type { Deadline } from '../../login/deadline.js';
 import { checkTimes, ID_TOKEN_CLOCK_TOLERANCE_SECONDS } from './id-token.js';
 import { JwtRejected, verifyCompactJws, type KeySource } from './jws.js';
 import {

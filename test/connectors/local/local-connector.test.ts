@@ -1,4 +1,4 @@
-import { deadlineIn } from '../../../src/connectors/deadline.js';
+import { deadlineIn } from '../../../src/login/deadline.js';
 import { describe, expect, it } from 'vitest';
 import { createLocalConnector, localConnectorSchema } from '../../../src/connectors/local/local-connector.js';
 import { hashPassword, parsePasswordHash, verifyPassword } from '../../../src/connectors/local/password-hash.js';

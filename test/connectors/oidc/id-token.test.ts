@@ -1,4 +1,4 @@
-import { deadlineIn } from '../../../src/connectors/deadline.js';
+import { deadlineIn } from '../../../src/login/deadline.js';
 import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64url, CompactSign, SignJWT } from 'jose';

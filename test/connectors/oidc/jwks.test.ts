@@ -1,6 +1,6 @@
-import { deadlineIn } from '../../../src/connectors/deadline.js';
+import { deadlineIn } from '../../../src/login/deadline.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LoginAttempt } from '../../../src/connectors/connector.js';
+import type { LoginAttempt } from '../../../src/login/vocabulary.js';
 import { createIdTokenVerifier, type IdTokenVerifier } from '../../../src/connectors/oidc/id-token.js';
 import { createJwksCache } from '../../../src/connectors/oidc/jwks.js';
 import { JwtRejected } from '../../../src/connectors/oidc/jws.js';

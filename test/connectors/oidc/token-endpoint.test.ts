@@ -1,7 +1,8 @@
-import { deadlineIn } from '../../../src/connectors/deadline.js';
+import { deadlineIn } from '../../../src/login/deadline.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientSecretBasic, type ClientMetadata, type ServerMetadata } from 'openid-client';
-import type { LoginAttempt, LoginOutcome, PasswordConnector } from '../../../src/connectors/connector.js';
+import type { LoginAttempt, LoginOutcome } from '../../../src/login/vocabulary.js';
+import type { PasswordConnector } from '../../../src/login/password-connector.js';
 import { oidcConnectorSchema } from '../../../src/connectors/oidc/oidc-config.js';
 import { createOidcConnector } from '../../../src/connectors/oidc/oidc-connector.js';
 import { json, startLoopbackIdp, type LoopbackIdp } from './loopback-idp.js';

@@ -1,27 +1,8 @@
-import type { Deadline } from './deadline.js';
-
 /**
- * The whole contract a way of checking a password has to meet (OIDC, LDAP, SAML ECP, local accounts …).
- * Expected failures are values of `LoginOutcome`, never exceptions: a connector throws only on a bug, and the
- * gateway's outer guard turns that into a `result 0` answer.
+ * The words every layer of a login shares — the attempt, its audience, the identity a connector returns and the
+ * outcome — kept here, apart from the layers, so that the protocol layer, the realms, the groups and the rules
+ * never import a connector. It imports nothing.
  */
-export interface PasswordConnector {
-  /** As named in the config file; appears in audit lines and metrics. */
-  readonly id: string;
-  /** The connector type string from the config file (`oidc`, `local`, …). */
-  readonly type: string;
-  /**
-   * Optional: whether this connector has an account for `username`, answered from memory. One that says no is
-   * skipped without being asked, so break-glass local accounts, consulted first, cost the other logins nothing.
-   */
-  hasAccount?(username: string): boolean;
-  /** Bounds every upstream call by `deadline` (the login's, shared by all connectors asked). */
-  login(attempt: LoginAttempt, deadline: Deadline): Promise<LoginOutcome>;
-  /** Optional warm-up (discovery, key fetch) so the first login is not the slow one; drives readiness. */
-  prepare?(deadline: Deadline): Promise<void>;
-  /** Releases sockets and timers. */
-  close?(): Promise<void>;
-}
 
 export interface LoginAttempt {
   readonly username: string;

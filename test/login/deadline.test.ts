@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callTimeoutMs, deadlineIn, within } from '../../src/connectors/deadline.js';
+import { callTimeoutMs, deadlineIn, within } from '../../src/login/deadline.js';
 
 describe('deadline', () => {
   it('counts down and never goes below zero', async () => {
