@@ -10,7 +10,7 @@ import type { GroupCacheOptions } from './groups/cached-group-resolver.js';
 import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
 import { createCallerGuard } from './http/caller-guard.js';
-import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
+import { createLoginShareApp, type GuardedRealm } from './http/loginshare-app.js';
 import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
@@ -24,7 +24,7 @@ import { createLoginThrottle } from './security/login-throttle.js';
  * the LoginShare app and the ops app. `listen` is separate so tests can use the apps without sockets.
  */
 export interface Bridge {
-  /** The LoginShare endpoint (a node:http listener: the hot path). */
+  /** The LoginShare routes (a Hono app) as @hono/node-server's listener for a `node:http` server. */
   loginShareListener: RequestListener;
   opsApp: ReturnType<typeof createOpsApp>;
   metrics: BridgeMetrics;
@@ -157,7 +157,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     config.cache.redis ? { kind: 'shared', cache } : { kind: 'memory', maxEntries: config.cache.maxEntries },
     config.security,
   );
-  const loginShareListener = createLoginShareListener({
+  const loginShareApp = createLoginShareApp({
     realms,
     bodyLimitBytes: config.server.bodyLimitBytes,
     log,
@@ -169,6 +169,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       onConnectorDone: (connector, outcome, seconds) => metrics.upstreamDuration.observe({ connector, outcome }, seconds),
     },
   });
+  // Served on our own `node:http` servers (not `serve()`), so `close()` below closes both the same way.
+  const loginShareListener = getRequestListener(loginShareApp.fetch);
 
   const strict = config.ops.strictReadiness;
   const readiness: ReadinessCheck[] = [

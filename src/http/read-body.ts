@@ -8,8 +8,9 @@ export type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'too_large' };
  * chunked body has none). An oversized body is read and discarded up to `drainLimit`, so the client still
  * receives the answer instead of a reset connection; beyond that the connection is given up.
  *
- * Straight from Node's request stream: going through a web `Request` body costs about 0.35 ms of CPU per login
- * on Node 20 (a full undici Request, a web ReadableStream over the socket stream, a reader; docs/benchmarks.md).
+ * Straight from Node's request stream (`c.env.incoming` under @hono/node-server): the web `Request` Hono sees
+ * then never materialises a body stream, so the bytes live only in the chunks collected here, handed to the
+ * form reader once and dropped with the request.
  */
 export function readNodeBodyLimited(incoming: Readable, limit: number, drainLimit = 8 * 1024 * 1024): Promise<BodyRead> {
   return new Promise((resolve, reject) => {
