@@ -148,7 +148,13 @@ async function start<C extends StatsCommands & CommandMap<C>>(
   cpusFor: string,
   execArgv: string[] = [],
 ): Promise<Worker<C>> {
-  const worker = await Worker.start<C>(name, join(here, script), args, { cpus: pin ? cpusFor : undefined, execArgv });
+  // A bridge's log lines go to its scratch directory, with its audit log, not to this terminal.
+  const bridgeDir = script === 'bridge-target.js' ? (JSON.parse(args[0] ?? '{}') as Partial<BridgeTargetOptions>).dir : undefined;
+  const worker = await Worker.start<C>(name, join(here, script), args, {
+    cpus: pin ? cpusFor : undefined,
+    execArgv,
+    ...(bridgeDir ? { stdoutFile: join(bridgeDir, 'bridge.log') } : {}),
+  });
   workers.push(worker as unknown as Worker<StatsCommands>);
   return worker;
 }
@@ -370,7 +376,7 @@ try {
 
   // The rest is bound by (simulated) network latency, not CPU: let the OS place everything again.
   if (pin) for (const w of [...subjects.map((s) => s.worker), loadgen]) pinProcess(w.pid, CPU_ANY);
-  const graphGroups = graphLookupsConfigurable(bridgeOptions({ groups: 'graph' }));
+  const graphGroups = await graphLookupsConfigurable(bridgeOptions({ groups: 'graph' }));
   if (graphGroups !== true) log(`Graph group lookups cannot be configured: ${graphGroups}`);
 
   // 3. Realistic IdP latency: one token round trip vs a login with a warm and a cold group cache.
