@@ -1,5 +1,6 @@
-import { validateConfig } from '../src/config/load-config.js';
-import { parseYamlSource } from '../src/config/yaml-file.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load-config.js';
 import { REALM_ID, REALM_SECRET, CLIENT_ID, CLIENT_SECRET } from './fixtures.js';
 
 /** What the orchestrator tells target C (and the start-up measurement) about its surroundings. */
@@ -74,10 +75,12 @@ ${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}realms:
  * True when this bridge accepts the Graph group-lookup config (the resolver exists and the schema knows the
  * section); otherwise why not — so the benchmark can say what it could not measure.
  */
-export function graphLookupsConfigurable(options: BridgeTargetOptions): true | string {
+export async function graphLookupsConfigurable(options: BridgeTargetOptions): Promise<true | string> {
   try {
-    const file = `${options.dir}/config-graph-check.yaml`;
-    validateConfig(parseYamlSource(bridgeConfigYaml({ ...options, groups: 'graph' }), file), {});
+    const file = join(options.dir, 'config-graph-check.yaml');
+    await writeFile(join(options.dir, 'rules.yaml'), BENCH_RULES_YAML);
+    await writeFile(file, bridgeConfigYaml({ ...options, groups: 'graph' }));
+    await loadConfig(file, {});
     return true;
   } catch (err) {
     return `SKIPPED: this bridge does not accept Graph group lookups: ${err instanceof Error ? err.message : String(err)}`;

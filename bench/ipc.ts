@@ -1,4 +1,5 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 /**
  * The benchmark runs each party (IdP, targets, load generator) in its own process, so a target's CPU is not
@@ -52,6 +53,8 @@ export interface WorkerOptions {
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Append the child's stdout to this file instead of the orchestrator's terminal (a bridge's log lines). */
+  stdoutFile?: string;
 }
 
 /** Parent side of one benchmark process. */
@@ -80,11 +83,13 @@ export class Worker<C extends CommandMap<C>> {
   }
 
   static async start<C extends CommandMap<C>>(name: string, script: string, args: string[], options: WorkerOptions = {}): Promise<Worker<C>> {
+    const stdout = options.stdoutFile === undefined ? 'inherit' : openSync(options.stdoutFile, 'a');
     const child = fork(script, args, {
       execArgv: options.execArgv ?? [],
       env: options.env ?? process.env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', stdout, 'inherit', 'ipc'],
     });
+    if (typeof stdout === 'number') closeSync(stdout); // the child has its own copy
     const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');

@@ -24,7 +24,17 @@ export type CacheRow =
   | { store: string; skipped: string }
   | { store: string; logins: number; failures: number; users: number; counters: IdpCounters; cacheMetric: { hit: number; miss: number }; perSecond: number };
 
-const NAMES: Record<string, string> = { A: 'A — IdP alone', B: 'B — plain Node (the limit)', C: 'C — the bridge' };
+const NAMES: Record<string, string> = {
+  A: 'A — IdP alone',
+  B: 'B — plain Node (the limit)',
+  N: 'N — the named stack, naive',
+  C: 'C — the bridge',
+};
+const TARGETS = ['A', 'B', 'N', 'C'] as const;
+/** The saturation targets: C/B ≥ 0.4 (what the libraries may cost against the limit), C/N ≥ 1 (the bridge's features cost less than careful use of the libraries saves). */
+const MIN_CB = 0.4;
+const MIN_CN = 1.0;
+const ratio = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
@@ -35,6 +45,16 @@ export class Report {
   private readonly sections: Array<{ order: number; text: string }> = [];
   private readonly notes: string[] = [];
   private readonly names: Record<string, string> = { ...NAMES };
+  /** What the one-table summary (`summary()`) shows, filled in by the measurements that ran. */
+  private readonly digest: {
+    machine?: Record<string, string>;
+    saturation?: Record<string, { perSecond: number; cpu: number }>;
+    ratios?: { cb: number; cn: number };
+    latency?: Record<string, LatencySummary>;
+    extra?: { p50: number; p99: number };
+    peakRss?: Record<string, number>;
+    rate?: number;
+  } = {};
 
   /** `--calibrate`: B is a second copy of the bridge, so C/B judges the harness, not the bridge. */
   calibration(): void {
@@ -56,11 +76,12 @@ export class Report {
 
   machine(info: Record<string, string>): void {
     this.data['machine'] = info;
+    this.digest.machine = info;
     this.add(0, ['## Machine', '', ...Object.entries(info).map(([k, v]) => `- ${k}: ${v}`)].join('\n'));
   }
 
   saturation(plan: { rounds: number; connections: number; durationMs: number; roundsWithA: number }, rounds: Map<string, SaturationRound[]>): void {
-    const rows = ['A', 'B', 'C'].map((name) => {
+    const rows = TARGETS.map((name) => {
       const list = rounds.get(name) ?? [];
       const rates = list.map((r) => r.result.perSecond);
       return {
@@ -77,14 +98,23 @@ export class Report {
     const per = (name: string) => (rounds.get(name) ?? []).map((r) => r.result.perSecond);
     const roundRatios = (x: string, y: string) => per(x).map((v, i) => v / (per(y)[i] ?? Number.NaN));
     const cb = median(roundRatios('C', 'B'));
-    const sortedRatios = roundRatios('C', 'B').sort((x, y) => x - y);
-    const quartile = (q: number) => sortedRatios[Math.min(sortedRatios.length - 1, Math.floor(q * sortedRatios.length))] ?? Number.NaN;
-    const cpuRatio = (rows[1]?.cpu ?? Number.NaN) / (rows[2]?.cpu ?? Number.NaN);
-    this.data['saturation'] = { rows, ratioCB: cb, roundRatiosCB: roundRatios('C', 'B'), cpuRatioBC: cpuRatio };
-    this.check('1 saturation', 'C/B ≥ 0.7', cb.toFixed(3), cb >= 0.7);
+    const cn = median(roundRatios('C', 'N'));
+    const middleHalf = (values: number[]): string => {
+      const sorted = [...values].sort((x, y) => x - y);
+      const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+      return `${q(0.25).toFixed(2)} – ${q(0.75).toFixed(2)}`;
+    };
+    const row = (name: string) => rows.find((r) => r.name === name);
+    const cpuRatio = (row('B')?.cpu ?? Number.NaN) / (row('C')?.cpu ?? Number.NaN);
+    const perA = (name: string) => ratio((row(name)?.perSecond ?? Number.NaN) / (row('A')?.perSecond ?? Number.NaN));
+    this.data['saturation'] = { rows, ratioCB: cb, ratioCN: cn, roundRatiosCB: roundRatios('C', 'B'), roundRatiosCN: roundRatios('C', 'N'), cpuRatioBC: cpuRatio };
+    this.digest.saturation = Object.fromEntries(rows.map((r) => [r.name, { perSecond: r.perSecond, cpu: r.cpu }]));
+    this.digest.ratios = { cb, cn };
+    this.check('1 saturation', `C/B ≥ ${MIN_CB}`, cb.toFixed(3), cb >= MIN_CB);
+    this.check('1 saturation', `C/N ≥ ${MIN_CN.toFixed(1)}`, cn.toFixed(3), cn >= MIN_CN);
     this.add(1, 
       [
-        `## 1. Saturation throughput (${plan.connections} connections; ${plan.rounds} rounds of B and C back to back, ${plan.durationMs / 1000} s each, order alternating; A in the first ${plan.roundsWithA}; medians)`,
+        `## 1. Saturation throughput (${plan.connections} connections; ${plan.rounds} rounds of B, N and C back to back, ${plan.durationMs / 1000} s each, order rotating; A in the first ${plan.roundsWithA}; medians)`,
         '',
         '| target | logins/s | (min – max) | target CPU µs / login | target CPU busy | IdP CPU µs / login | p99 ms |',
         '|---|---:|---:|---:|---:|---:|---:|',
@@ -94,8 +124,10 @@ export class Report {
         ),
         '',
         `**C/B = ${cb.toFixed(3)}** (median of the per-round ratios ${roundRatios('C', 'B').map((v) => v.toFixed(2)).join(', ')}; ` +
-          `middle half ${quartile(0.25).toFixed(2)} – ${quartile(0.75).toFixed(2)}; target ≥ 0.7) · ` +
-          `CPU per login B/C = ${cpuRatio.toFixed(2)} · B/A = ${((rows[1]?.perSecond ?? Number.NaN) / (rows[0]?.perSecond ?? Number.NaN)).toFixed(2)} · C/A = ${((rows[2]?.perSecond ?? Number.NaN) / (rows[0]?.perSecond ?? Number.NaN)).toFixed(2)}`,
+          `middle half ${middleHalf(roundRatios('C', 'B'))}; target ≥ ${MIN_CB}) · ` +
+          `**C/N = ${cn.toFixed(3)}** (per round ${roundRatios('C', 'N').map((v) => v.toFixed(2)).join(', ')}; ` +
+          `middle half ${middleHalf(roundRatios('C', 'N'))}; target ≥ ${MIN_CN.toFixed(1)}) · ` +
+          `CPU per login B/C = ${cpuRatio.toFixed(2)} · B/A = ${perA('B')} · N/A = ${perA('N')} · C/A = ${perA('C')}`,
       ].join('\n'),
     );
   }
@@ -103,7 +135,7 @@ export class Report {
   latency(plan: { rate: number; rounds: number; durationMs: number }, runs: Map<string, { samples: number[]; rounds: number[][]; lagMs: number }>): void {
     const s = (name: string): LatencySummary => summarize(runs.get(name)?.samples ?? []);
     const lag = (name: string): string => ms(runs.get(name)?.lagMs ?? Number.NaN);
-    const [a, b, c] = [s('A'), s('B'), s('C')];
+    const [a, b, n, c] = [s('A'), s('B'), s('N'), s('C')];
     const row = (label: string, x: LatencySummary, name: string) =>
       `| ${label} | ${x.count} | ${ms(x.p50)} | ${ms(x.p90)} | ${ms(x.p99)} | ${ms(x.p999)} | ${ms(x.max)} | ${lag(name)} |`;
     const diff = (label: string, x: LatencySummary, y: LatencySummary) =>
@@ -116,7 +148,10 @@ export class Report {
     const extraP50 = median(perRound.map((d) => d.p50));
     const extraP99 = median(perRound.map((d) => d.p99));
     const list = (values: number[]) => values.map((v) => signed(v)).join(', ');
-    this.data['latency'] = { A: a, B: b, C: c, perRoundCminusB: perRound };
+    this.data['latency'] = { A: a, B: b, N: n, C: c, perRoundCminusB: perRound };
+    this.digest.latency = { A: a, B: b, N: n, C: c };
+    this.digest.extra = { p50: extraP50, p99: extraP99 };
+    this.digest.rate = plan.rate;
     this.check('2 latency', 'bridge adds ≤ 1 ms p50 over B', `${signed(extraP50)} ms`, extraP50 <= 1);
     this.check('2 latency', 'bridge adds ≤ 3 ms p99 over B', `${signed(extraP99)} ms`, extraP99 <= 3);
     this.add(2, 
@@ -127,10 +162,13 @@ export class Report {
         '|---|---:|---:|---:|---:|---:|---:|---:|',
         row(this.names['A']!, a, 'A'),
         row(this.names['B']!, b, 'B'),
+        row(this.names['N']!, n, 'N'),
         row(this.names['C']!, c, 'C'),
         diff('B − A (what any bridge adds)', b, a),
+        diff('N − A (what the naive stack adds)', n, a),
         diff('C − A (what this bridge adds)', c, a),
         diff('C − B (the bridge over the limit)', c, b),
+        diff('C − N (the bridge over the naive stack)', c, n),
         '',
         `C − B per round: p50 ${list(perRound.map((d) => d.p50))}; p99 ${list(perRound.map((d) => d.p99))}. ` +
           `**Median: p50 ${signed(extraP50)}, p99 ${signed(extraP99)}** — target ≤ 1 ms at p50 and ≤ 3 ms at p99. ` +
@@ -149,14 +187,17 @@ export class Report {
     latencyPeakC: number | undefined;
     afterAll: ProcessStats;
     saturationB: SaturationRound[];
+    saturationN: SaturationRound[];
   }): void {
     const peakC = Math.max(...m.saturationC.map((r) => r.peakRssBytes));
     const peakB = Math.max(...m.saturationB.map((r) => r.peakRssBytes));
+    const peakN = Math.max(...m.saturationN.map((r) => r.peakRssBytes));
+    this.digest.peakRss = { B: peakB, N: peakN, C: peakC };
     const first = m.afterRounds[0];
     const last = m.afterRounds[m.afterRounds.length - 1];
     const growth = first && last ? last.heapUsedBytes - first.heapUsedBytes : 0;
     const noGrowth = m.afterRounds.length < 2 ? undefined : growth <= Math.max(2 * 2 ** 20, 0.05 * (first?.heapUsedBytes ?? 0));
-    this.data['memory'] = { ...m, peakC, peakB };
+    this.data['memory'] = { ...m, peakC, peakB, peakN };
     this.check('5 memory', 'RSS ≤ 150 MB under load (saturation peak)', `${mb(peakC)} MB`, peakC <= 150 * 2 ** 20);
     this.check('5 memory', 'no growth across repeated runs (heap after GC)', `${growth >= 0 ? '+' : ''}${mb(growth)} MB`, noGrowth);
     this.add(
@@ -172,7 +213,7 @@ export class Report {
         ...(m.latencyPeakC !== undefined ? [`| fixed-rate latency runs: peak | ${mb(m.latencyPeakC)} | |`] : []),
         `| at the end of measurements 1, 2, 5 | ${mb(m.afterAll.rssBytes)} | ${mb(m.afterAll.heapUsedBytes)} |`,
         '',
-        `For scale, target B peaked at ${mb(peakB)} MB RSS under the same saturation. Heap after GC, last round vs first: ${growth >= 0 ? '+' : ''}${mb(growth)} MB.`,
+        `For scale, target B peaked at ${mb(peakB)} MB RSS and target N at ${mb(peakN)} MB under the same saturation. Heap after GC, last round vs first: ${growth >= 0 ? '+' : ''}${mb(growth)} MB.`,
       ].join('\n'),
     );
   }
@@ -182,6 +223,7 @@ export class Report {
     r: {
       tokenRoundTrip: LoadResult;
       baseline: LoadResult;
+      naive: LoadResult;
       warm: LoadResult;
       cold: LoadResult;
       graphGroups: true | string;
@@ -203,6 +245,7 @@ export class Report {
         '|---|---:|---:|---:|---:|---:|---:|',
         row('A — one token round trip', r.tokenRoundTrip),
         row('B — plain Node (token only)', r.baseline),
+        row('N — the named stack, naive (token only)', r.naive),
         row(graph ? 'C — repeated login, warm group cache' : 'C — bridge, groups from the token', r.warm, r.warmCounters.graphPages),
         row(graph ? 'C — first login, cold group cache' : 'C — bridge, users never seen before', r.cold, r.coldCounters.graphPages),
         '',
@@ -253,6 +296,40 @@ export class Report {
         `| process start → \`/readyz\` 200 | ${ready.toFixed(0)} |`,
       ].join('\n'),
     );
+  }
+
+  /**
+   * The one-table summary for docs/benchmarks.md (`--markdown FILE`): per target its saturation throughput, CPU
+   * per login, latency at the fixed rate and peak RSS, then the ratios and every target with its verdict.
+   */
+  summary(): string {
+    const d = this.digest;
+    const cell = (value: number | undefined, digits = 0): string => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits));
+    const lines: string[] = [];
+    if (d.machine) lines.push(`Machine: ${d.machine['cpus'] ?? '?'}, ${d.machine['memory']?.replace(/ \(.*\)$/, '') ?? '?'}, ${d.machine['os'] ?? '?'}, Node ${d.machine['node'] ?? '?'}; ${d.machine['pinning'] ?? ''}.`, '');
+    lines.push(
+      `| target | logins/s at saturation (one core) | × B | CPU µs per login | p50 ms at ${d.rate ?? '?'}/s | p99 ms at ${d.rate ?? '?'}/s | RSS peak MB |`,
+      '|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const name of TARGETS) {
+      const sat = d.saturation?.[name];
+      const lat = d.latency?.[name];
+      const peak = d.peakRss?.[name];
+      const perB = sat && d.saturation?.['B'] ? sat.perSecond / d.saturation['B'].perSecond : undefined;
+      lines.push(
+        `| ${this.names[name]} | ${cell(sat?.perSecond)} | ${name === 'A' ? '—' : cell(perB, 2)} | ${cell(sat?.cpu)} | ${cell(lat?.p50, 2)} | ${cell(lat?.p99, 2)} | ${peak === undefined ? '—' : mb(peak)} |`,
+      );
+    }
+    lines.push('');
+    const parts: string[] = [];
+    if (d.ratios) parts.push(`**C/B = ${ratio(d.ratios.cb)}** (target ≥ ${MIN_CB})`, `**C/N = ${ratio(d.ratios.cn)}** (target ≥ ${MIN_CN.toFixed(1)})`);
+    if (d.extra) parts.push(`at ${d.rate ?? '?'} logins/s C − B: **p50 ${signed(d.extra.p50)} ms, p99 ${signed(d.extra.p99)} ms** (targets ≤ 1 and ≤ 3; median of the per-round differences)`);
+    if (parts.length) lines.push(`${parts.join(' · ')}.`, '');
+    lines.push('| target | measured | |', '|---|---:|---|');
+    for (const c of [...this.checks].sort((x, y) => x.measurement.localeCompare(y.measurement))) {
+      lines.push(`| ${c.measurement.replace(/^\d+ /, '')}: ${c.target} | ${c.measured} | ${c.status === 'met' ? 'met' : c.status === 'missed' ? '**missed**' : 'not measured'} |`);
+    }
+    return `${lines.join('\n')}\n`;
   }
 
   render(): string {

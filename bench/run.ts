@@ -15,10 +15,11 @@ import type { LoadCommands, LoadResult, Target } from './loadgen.js';
 import type { ProcessStats, StatsCommands } from './process-stats.js';
 import { Report, type CacheRow, type SaturationRound } from './report.js';
 import { measureNodeFloor, measureStartup, type StartupTiming } from './startup.js';
+import { writeMarkdown } from './markdown.js';
 
 /**
- * `npm run bench` — the bridge (C) against the IdP alone (A) and a minimal plain-Node handler (B), side by side
- * in one run, loopback only, bounded in time. `npm run bench -- --smoke` is the few-seconds version CI runs.
+ * `npm run bench` — the bridge (C) against the IdP alone (A), a minimal plain-Node handler (B) and the named
+ * stack used naively (N: Hono, openid-client, xmlbuilder2), side by side in one run, loopback only, bounded in time. `npm run bench -- --smoke` is the few-seconds version CI runs.
  * docs/benchmarks.md explains the set-up and the numbers.
  */
 const HELP = `Usage: npm run bench [-- options]
@@ -32,9 +33,12 @@ const HELP = `Usage: npm run bench [-- options]
   --duration S       seconds measured per saturation round (default 2.5)
   --out DIR          where the SVG chart goes (default docs/; with --smoke or --calibrate none unless given)
   --json FILE        also write every number as JSON
+  --markdown FILE    also write the summary (machine, the results table with the ratios, the targets) as
+                     Markdown; if FILE has the lines <!-- RESULTS --> and <!-- /RESULTS -->, only what is
+                     between them is replaced (e.g. --markdown docs/benchmarks.md)
   --baseline-client  undici | http: the upstream client of target B (default undici, the faster one here)
   --only LIST        run only these measurements, e.g. --only 1,2 (5 needs 1)
-  --profile DIR      write V8 CPU profiles of targets B and C (node --cpu-prof) into DIR
+  --profile DIR      write V8 CPU profiles of targets B, N and C (node --cpu-prof) into DIR
   --b-node-flags=S   extra node/V8 flags for target B, space-separated, e.g. --b-node-flags=--trace-gc-nvp
   --c-node-flags=S   the same for target C, e.g. --c-node-flags="--max-semi-space-size=32 --trace-gc"
   --calibrate        A/A check of the harness itself: a second copy of the bridge runs in B's place, so C/B
@@ -54,6 +58,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'string' },
+    markdown: { type: 'string' },
     'baseline-client': { type: 'string', default: 'undici' },
     profile: { type: 'string' },
     'b-node-flags': { type: 'string' },
@@ -143,7 +148,13 @@ async function start<C extends StatsCommands & CommandMap<C>>(
   cpusFor: string,
   execArgv: string[] = [],
 ): Promise<Worker<C>> {
-  const worker = await Worker.start<C>(name, join(here, script), args, { cpus: pin ? cpusFor : undefined, execArgv });
+  // A bridge's log lines go to its scratch directory, with its audit log, not to this terminal.
+  const bridgeDir = script === 'bridge-target.js' ? (JSON.parse(args[0] ?? '{}') as Partial<BridgeTargetOptions>).dir : undefined;
+  const worker = await Worker.start<C>(name, join(here, script), args, {
+    cpus: pin ? cpusFor : undefined,
+    execArgv,
+    ...(bridgeDir ? { stdoutFile: join(bridgeDir, 'bridge.log') } : {}),
+  });
   workers.push(worker as unknown as Worker<StatsCommands>);
   return worker;
 }
@@ -190,12 +201,13 @@ try {
     report.startup(startups, await measureNodeFloor());
   }
 
-  log('starting target B, target C and the load generator');
+  log('starting target B, target N, target C and the load generator');
   const baselineFlags = ['--expose-gc', ...profiling('B'), ...nodeFlags(flags['b-node-flags'])];
   const baseline = flags.calibrate
     ? await start<StatsCommands>('target B (calibration: the bridge)', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: await mkdirIn(scratch, 'b') }))], CPU_REST, baselineFlags)
     : await start<StatsCommands>('target B', 'baseline.js', [issuer, flags['baseline-client'] ?? 'undici'], CPU_REST, baselineFlags);
   if (flags.calibrate) report.calibration();
+  const naive = await start<StatsCommands>('target N', 'naive-target.js', [issuer], CPU_REST, ['--expose-gc', ...profiling('N')]);
   const bridgeDir = await mkdirIn(scratch, 'c');
   const bridge = await start<BridgeCommands>('target C', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: bridgeDir }))], CPU_REST, [
     '--expose-gc',
@@ -220,31 +232,37 @@ try {
     expect: '<result>1</result>',
   });
   const targetB = (names?: string[]) => loginShareTarget(baseline.info['port'], names);
+  const targetN = (names?: string[]) => loginShareTarget(naive.info['port'], names);
   const targetC = (names?: string[]) => loginShareTarget(bridge.info['port'], names);
 
   // Every target must answer correctly before it is timed (and the load generator checks every answer).
-  log('checking that A, B and C answer logins correctly');
-  for (const [name, target] of [['A', targetA()], ['B', targetB()], ['C', targetC()]] as const) {
+  log('checking that A, B, N and C answer logins correctly');
+  for (const [name, target] of [['A', targetA()], ['B', targetB()], ['N', targetN()], ['C', targetC()]] as const) {
     assertNoFailures(`target ${name}`, await loadgen.call('fixed', { target: { ...target, bodies: target.bodies.slice(0, 3) }, connections: 1 }));
   }
-  const wrong = await loadgen.call('fixed', {
-    target: { ...targetC(), bodies: ['username=u1&password=wrong&ipaddress=203.0.113.1'], expect: '<result>0</result>' },
-    connections: 1,
-  });
-  assertNoFailures('target C given a wrong password', wrong);
+  for (const [name, target] of [['N', targetN()], ['C', targetC()]] as const) {
+    const wrong = await loadgen.call('fixed', {
+      target: { ...target, bodies: ['username=u1&password=wrong&ipaddress=203.0.113.1'], expect: '<result>0</result>' },
+      connections: 1,
+    });
+    assertNoFailures(`target ${name} given a wrong password`, wrong);
+  }
 
   const memoryBefore = await bridge.call('stats', { gc: true });
-  await baseline.call('stats', { gc: true }); // treated alike (see the saturation rounds)
+  // treated alike (see the saturation rounds)
+  await baseline.call('stats', { gc: true });
+  await naive.call('stats', { gc: true });
 
   /** A target and the process whose CPU serves it (A's is the IdP itself). */
   interface Subject {
-    name: 'A' | 'B' | 'C';
+    name: 'A' | 'B' | 'N' | 'C';
     worker: Worker<StatsCommands>;
     target: () => Target;
   }
   const subjects: Subject[] = [
     { name: 'A', worker: idp as unknown as Worker<StatsCommands>, target: () => targetA() },
     { name: 'B', worker: baseline, target: () => targetB() },
+    { name: 'N', worker: naive, target: () => targetN() },
     { name: 'C', worker: bridge as unknown as Worker<StatsCommands>, target: () => targetC() },
   ];
   const giveCpuTo = (subject: Subject): void => {
@@ -271,33 +289,34 @@ try {
     };
   }
 
-  // 1. Saturation, rounds interleaved (A, B, C rotated) so drift on a shared machine hits all three alike.
+  // 1. Saturation, rounds interleaved (B, N, C rotated) so drift on a shared machine hits all of them alike.
   const saturation = new Map<string, SaturationRound[]>();
   const memoryAfterRounds: ProcessStats[] = [];
   if (runs(1) || runs(5)) {
     log(`measurement 1: saturation, ${plan.saturation.connections} connections, ${plan.saturation.rounds} round(s)`);
-    const [a, b, c] = subjects as [Subject, Subject, Subject];
+    const [a, b, n, c] = subjects as [Subject, Subject, Subject, Subject];
     // One unmeasured saturation round for B and C first, so that round 1 measures a process in its steady state,
     // as a pod that has been serving is: without it C's round 1 cost 15–25 % more CPU per login than its median in
     // every run (V8 still optimising the larger program, its compiler threads on the same pinned CPU), which
     // pulled the median of the per-round ratios down. Both are settled alike afterwards.
     const { connections, steadyStateMs } = plan.saturation;
-    for (const subject of [b, c]) {
+    for (const subject of [b, n, c]) {
       giveCpuTo(subject);
       assertNoFailures(`target ${subject.name} (steady-state round)`, await loadgen.call('closed', { target: subject.target(), connections, warmupMs: 0, durationMs: steadyStateMs }));
       await subject.worker.call('stats', { gc: true });
     }
     for (let round = 0; round < plan.saturation.rounds; round++) {
-      const pair = round % 2 === 0 ? [b, c] : [c, b];
-      for (const subject of round < plan.saturation.roundsWithA ? [a, ...pair] : pair) {
+      // Each of B, N and C goes first, second and third in turn, and each pair swaps order every round.
+      const rotated = [[b, n, c], [c, b, n], [n, c, b], [c, n, b], [b, c, n], [n, b, c]][round % 6]!;
+      for (const subject of round < plan.saturation.roundsWithA ? [a, ...rotated] : rotated) {
         giveCpuTo(subject);
         const { warmupMs, durationMs, connections } = plan.saturation;
         const load = loadgen.call('closed', { target: subject.target(), connections, warmupMs, durationMs });
         const m = await timed(subject, warmupMs, durationMs, load);
         saturation.set(subject.name, [...(saturation.get(subject.name) ?? []), m]);
         log(`  round ${round + 1} ${subject.name}: ${m.result.perSecond.toFixed(0)} logins/s, ${m.cpuPerLoginMicros.toFixed(0)} µs CPU per login, p99 ${m.result.latency.p99.toFixed(0)} ms`);
-        // C settles its heap after each round for the growth reading (5). B does too: a forced full GC changes the
-        // heap the next round starts with, and the two must be treated alike.
+        // C settles its heap after each round for the growth reading (5). B and N do too: a forced full GC changes
+        // the heap the next round starts with, and the targets must be treated alike.
         if (subject.name !== 'A') {
           const settled = await subject.worker.call('stats', { gc: true });
           if (subject.name === 'C') memoryAfterRounds.push(settled);
@@ -336,10 +355,11 @@ try {
       const pinned = pin ? ', target pinned to its own CPU' : '';
       const svg = latencyChartSvg(
         `Login latency at ${plan.latency.rate} logins/s offered (open loop)`,
-        `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}${pinned}; ${new Date().toISOString().slice(0, 10)}`,
+        `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}${pinned}`,
         [
           { label: 'A  IdP alone', color: '#2b8a3e', samples: latency.get('A')?.samples ?? [] },
           { label: flags.calibrate ? 'B  bridge (calibration)' : 'B  plain Node (limit)', color: '#1c7ed6', samples: latency.get('B')?.samples ?? [] },
+          { label: 'N  named stack, naive', color: '#7048e8', samples: latency.get('N')?.samples ?? [] },
           { label: 'C  the bridge', color: '#e8590c', samples: latency.get('C')?.samples ?? [] },
         ],
       );
@@ -351,12 +371,12 @@ try {
   // 5. Memory of the bridge across the saturation rounds (and the latency runs).
   if (runs(5) && memoryAfterRounds.length > 0) {
     const memoryAfterAll = await bridge.call('stats', { gc: true });
-    report.memory({ before: memoryBefore, saturationC: saturation.get('C') ?? [], afterRounds: memoryAfterRounds, latencyPeakC, afterAll: memoryAfterAll, saturationB: saturation.get('B') ?? [] });
+    report.memory({ before: memoryBefore, saturationC: saturation.get('C') ?? [], afterRounds: memoryAfterRounds, latencyPeakC, afterAll: memoryAfterAll, saturationB: saturation.get('B') ?? [], saturationN: saturation.get('N') ?? [] });
   }
 
   // The rest is bound by (simulated) network latency, not CPU: let the OS place everything again.
   if (pin) for (const w of [...subjects.map((s) => s.worker), loadgen]) pinProcess(w.pid, CPU_ANY);
-  const graphGroups = graphLookupsConfigurable(bridgeOptions({ groups: 'graph' }));
+  const graphGroups = await graphLookupsConfigurable(bridgeOptions({ groups: 'graph' }));
   if (graphGroups !== true) log(`Graph group lookups cannot be configured: ${graphGroups}`);
 
   // 3. Realistic IdP latency: one token round trip vs a login with a warm and a cold group cache.
@@ -382,16 +402,17 @@ try {
     const targetCGraph = (names: string[]) => loginShareTarget(realisticBridge.info['port'], names);
     const tokenRoundTrip = await openLoad(targetA(warmUsers));
     const baselineRealistic = await openLoad(targetB(warmUsers));
+    const naiveRealistic = await openLoad(targetN(warmUsers));
     assertNoFailures('filling the group cache', await loadgen.call('fixed', { target: targetCGraph(warmUsers), connections: 4 }));
     await idp.call('counters', { reset: true });
     const warm = await openLoad(targetCGraph(warmUsers));
     const warmCounters = await idp.call('counters', { reset: true });
     const cold = await openLoad(targetCGraph(coldUsers));
     const coldCounters = await idp.call('counters', {});
-    for (const [name, r] of [['A', tokenRoundTrip], ['B', baselineRealistic], ['C warm', warm], ['C cold', cold]] as const) {
+    for (const [name, r] of [['A', tokenRoundTrip], ['B', baselineRealistic], ['N', naiveRealistic], ['C warm', warm], ['C cold', cold]] as const) {
       assertNoFailures(`realistic ${name}`, r);
     }
-    report.realistic(plan.realistic, { tokenRoundTrip, baseline: baselineRealistic, warm, cold, graphGroups, warmCounters, coldCounters });
+    report.realistic(plan.realistic, { tokenRoundTrip, baseline: baselineRealistic, naive: naiveRealistic, warm, cold, graphGroups, warmCounters, coldCounters });
     await idp.call('configure', { tokenDelayMs: 0, graphDelayMs: 0 });
   }
 
@@ -436,6 +457,10 @@ try {
 
   process.stdout.write(report.render());
   if (flags.json) await writeFile(resolve(flags.json), JSON.stringify(report.data, null, 2));
+  if (flags.markdown) {
+    await writeMarkdown(resolve(flags.markdown), report.summary());
+    log(`summary written to ${resolve(flags.markdown)}`);
+  }
   const met = report.checks.filter((c) => c.status === 'met').length;
   const missed = report.checks.filter((c) => c.status === 'missed').length;
   log(`targets: ${met} met, ${missed} missed, ${report.checks.length - met - missed} not measured${smoke ? ' (smoke run: the targets are not judged)' : ''}`);
