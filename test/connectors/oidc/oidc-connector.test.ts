@@ -240,6 +240,24 @@ describe('the ID token is always verified', () => {
   });
 });
 
+describe('what the IdP answers', () => {
+  it('refuses a token response larger than the bound, as unavailable', async () => {
+    idp.tokenAnswer(async () => json(200, idp.tokenResponse(await idp.idToken(first), { padding: 'x'.repeat(3 * 1024 * 1024) })));
+    const outcome = await login(connector());
+    expect(outcome.kind).toBe('unavailable');
+    expect(causeOf(outcome)).toMatch(/exceeds/);
+  });
+
+  it('answers unavailable when nothing listens at the token endpoint', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const c = connector({ endpoints: { token: `http://127.0.0.1:${port}/token`, jwks: `${idp.issuer}/jwks` } });
+    expect((await login(c)).kind).toBe('unavailable');
+  });
+});
+
 describe('the deadline', () => {
   it('stops at the login deadline, whatever the connector timeout, as unavailable', async () => {
     idp.tokenAnswer(() => new Promise((resolve) => setTimeout(() => resolve(json(200, idp.tokenResponse(undefined))), 1_500)));
