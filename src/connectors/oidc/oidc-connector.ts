@@ -1,17 +1,12 @@
+import * as client from 'openid-client';
 import type { LoginAttempt, LoginOutcome } from '../../login/vocabulary.js';
 import type { PasswordConnector } from '../../login/password-connector.js';
 import { createGroupResolver, type GroupCacheOptions, type GroupResolver } from '../../groups/index.js';
 import { identityFromClaims } from './claims.js';
 import { createClientAuthentication } from './client-auth.js';
-import { resolveIdpEndpoints } from './discovery.js';
 import { classifyTokenError } from './error-mapping.js';
-import { createIdTokenVerifier, type IdTokenVerifier } from './id-token.js';
-import { createJwksCache, type JwksCache } from './jwks.js';
-import { JwtRejected } from './jws.js';
 import type { OidcConnectorConfig } from './oidc-config.js';
-import { createTokenEndpoint, TokenErrorResponse, type TokenEndpoint, type TokenSet } from './token-endpoint.js';
-import { createUpstreamHttp, endpointOf, UpstreamAnswerInvalid } from './upstream-http.js';
-import { createUserinfoEndpoint, type UserinfoEndpoint } from './userinfo.js';
+import { createUpstreamFetch, withLogin, type UpstreamFetch } from './upstream-fetch.js';
 import type { Deadline } from '../../login/deadline.js';
 
 /** An operator-facing failure: the message says what to fix, and never contains a credential. */
@@ -33,23 +28,21 @@ export interface OidcConnectorDeps {
   groupCache?: GroupCacheOptions;
 }
 
-/** Everything a login needs once the IdP's endpoints are known; built once per connector. */
-interface Upstream {
-  tokenEndpoint: TokenEndpoint;
-  keys: JwksCache;
-  idTokens: IdTokenVerifier;
-  userinfo: UserinfoEndpoint | undefined;
-}
-
 /**
- * The resource-owner password grant against any OIDC provider (Keycloak, Entra ID, Okta, Auth0, ADFS …).
- * The ID token is the proof of who logged in, so its signature is always verified against the IdP's JWKS, along
- * with iss/aud/exp. The login path is plain undici + node:crypto: the token request and the checks on its answer
- * are the ones openid-client/oauth4webapi made (token-endpoint.ts, id-token.ts), without web Response objects,
- * WebCrypto or AsyncLocalStorage per login (docs/benchmarks.md).
+ * The resource-owner password grant (or an extension grant such as Auth0's password-realm) against any OIDC
+ * provider (Keycloak, Entra ID, Okta, Auth0, ADFS …), through openid-client. One `Configuration` per connector,
+ * made by the first login (or `prepare`) and reused: openid-client keeps the JWKS in it, so no login discovers or
+ * fetches keys again (an unknown key id refetches the JWKS at most once a minute — oauth4webapi's own bound).
+ * The ID token is the proof of who logged in, so its signature is always verified (`enableNonRepudiationChecks`:
+ * openid-client skips that for token-endpoint responses otherwise), with the one configured algorithm, along with
+ * iss/aud/exp.
  */
 export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConnectorDeps = {}): PasswordConnector {
-  const http = createUpstreamHttp({ connectTimeoutMs: Math.min(config.timeoutMs, 5_000), requestTimeoutMs: config.timeoutMs });
+  const upstream = createUpstreamFetch({
+    connectTimeoutMs: Math.min(config.timeoutMs, 5_000),
+    requestTimeoutMs: config.timeoutMs,
+    jwksUrl: config.endpoints?.jwks,
+  });
   const groupResolver =
     deps.groupResolver ??
     createGroupResolver(config.groups, {
@@ -59,42 +52,13 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
       ...(deps.groupCache ? { cache: deps.groupCache } : {}),
     });
 
-  let ready: Upstream | undefined;
-  let pending: Promise<Upstream> | undefined;
-
-  const buildUpstream = async (deadline: Deadline): Promise<Upstream> => {
-    const endpoints = await resolveIdpEndpoints(config, http, deadline);
-    const insecure = config.allowInsecureHttp;
-    const keys = createJwksCache({ endpoint: endpointOf(endpoints.jwks, insecure), http });
-    const tokenEndpoint = createTokenEndpoint(http, {
-      endpoint: endpointOf(endpoints.token, insecure),
-      grantType: config.grantType,
-      scopes: config.scopes,
-      tokenParams: config.tokenParams,
-      clientAuth: await createClientAuthentication(config, endpoints.issuer),
-      forwardEndUserIpHeader: config.forwardEndUserIpHeader,
-    });
-    const idTokens = createIdTokenVerifier({ issuer: endpoints.issuer, clientId: config.clientId, alg: config.idTokenAlg }, keys);
-    let userinfo: UserinfoEndpoint | undefined;
-    if (config.userinfo) {
-      if (!endpoints.userinfo) {
-        throw new UpstreamAnswerInvalid('ERR_OIDC_NO_USERINFO_ENDPOINT', 'misconfigured', `${config.issuer} has no userinfo endpoint (set endpoints.userinfo, or userinfo: false)`);
-      }
-      userinfo = createUserinfoEndpoint(http, {
-        endpoint: endpointOf(endpoints.userinfo, insecure),
-        issuer: endpoints.issuer,
-        clientId: config.clientId,
-        signingAlgs: endpoints.userinfoSigningAlgs,
-        keys,
-      });
-    }
-    return { tokenEndpoint, keys, idTokens, userinfo };
-  };
+  let ready: client.Configuration | undefined;
+  let pending: Promise<client.Configuration> | undefined;
 
   // Discovery runs once, under the deadline of the login that started it; a failure is not remembered, so the
   // next login retries it.
-  const getUpstream = (deadline: Deadline): Promise<Upstream> => {
-    pending ??= buildUpstream(deadline).then(
+  const getConfiguration = (deadline: Deadline): Promise<client.Configuration> => {
+    pending ??= withLogin({ deadline }, () => buildConfiguration(config, upstream)).then(
       (built) => (ready = built),
       (err: unknown) => {
         pending = undefined;
@@ -104,46 +68,97 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
     return pending;
   };
 
+  const scope = config.scopes.join(' ');
+
   return {
     id: config.id,
     type: 'oidc',
     async prepare(deadline) {
-      const upstream = ready ?? (await getUpstream(deadline));
-      await upstream.keys.warm(deadline);
+      ready ?? (await getConfiguration(deadline));
     },
     async login(attempt, deadline): Promise<LoginOutcome> {
-      let upstream = ready;
-      if (!upstream) {
+      let oidc = ready;
+      if (!oidc) {
         try {
-          upstream = await getUpstream(deadline);
+          oidc = await getConfiguration(deadline);
         } catch (err) {
           return failureFromError(config, err, 'discovery');
         }
       }
-      let tokens: TokenSet;
-      let idClaims: Record<string, unknown>;
-      try {
-        tokens = await upstream.tokenEndpoint.request(attempt, deadline);
-        if (tokens.id_token === undefined) {
+      const headers =
+        config.forwardEndUserIpHeader && attempt.endUserIp ? { [config.forwardEndUserIpHeader]: attempt.endUserIp } : undefined;
+      const configuration = oidc;
+      return withLogin({ deadline, headers }, async () => {
+        let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+        try {
+          tokens = await client.genericGrantRequest(configuration, config.grantType, {
+            ...config.tokenParams,
+            username: attempt.username,
+            password: attempt.password,
+            scope,
+          });
+        } catch (err) {
+          return failureFromError(config, err, 'token request');
+        }
+        const idClaims = tokens.claims();
+        if (!idClaims) {
           return misconfigured('ERR_OIDC_NO_ID_TOKEN', `${config.id}: the token response has no ID token (is "openid" granted?)`);
         }
-        idClaims = await upstream.idTokens.verify(tokens.id_token, deadline);
-      } catch (err) {
-        return failureFromError(config, err, 'token request');
-      }
-      let claims: Record<string, unknown> = { ...idClaims };
-      if (upstream.userinfo) {
-        try {
-          const info = await upstream.userinfo.fetch(tokens.access_token, idClaims['sub'] as string, deadline);
-          claims = { ...info, ...claims };
-        } catch (err) {
-          return failureFromError(config, err, 'userinfo request');
+        let claims: Record<string, unknown> = { ...idClaims };
+        if (config.userinfo) {
+          try {
+            const info = await client.fetchUserInfo(configuration, tokens.access_token, idClaims.sub);
+            claims = { ...info, ...claims };
+          } catch (err) {
+            return failureFromError(config, err, 'userinfo request');
+          }
         }
-      }
-      return withGroups(config, groupResolver, attempt, claims, tokens.access_token, deadline);
+        return withGroups(config, groupResolver, attempt, claims, tokens.access_token, deadline);
+      });
     },
-    close: () => http.close(),
+    close: () => upstream.close(),
   };
+}
+
+async function buildConfiguration(config: OidcConnectorConfig, upstream: UpstreamFetch): Promise<client.Configuration> {
+  const clientAuth = await createClientAuthentication(config);
+  const metadata: Partial<client.ClientMetadata> = {
+    client_id: config.clientId,
+    // The one algorithm accepted for the ID token's signature.
+    id_token_signed_response_alg: config.idTokenAlg,
+  };
+  if (config.clientSecret) metadata.client_secret = config.clientSecret;
+  // allowInsecureRequests only where the config allows http:// (loopback tests).
+  const execute = config.allowInsecureHttp ? [client.enableNonRepudiationChecks, client.allowInsecureRequests] : [client.enableNonRepudiationChecks];
+
+  let oidc: client.Configuration;
+  if (config.endpoints) {
+    const server: client.ServerMetadata = {
+      issuer: config.issuer,
+      token_endpoint: config.endpoints.token,
+      jwks_uri: config.endpoints.jwks,
+      ...(config.endpoints.userinfo ? { userinfo_endpoint: config.endpoints.userinfo } : {}),
+    };
+    oidc = new client.Configuration(server, config.clientId, metadata, clientAuth);
+    for (const step of execute) step(oidc);
+  } else {
+    oidc = await client.discovery(new URL(config.issuer), config.clientId, metadata, clientAuth, {
+      execute,
+      [client.customFetch]: upstream.fetch,
+      // Discovery's own bound (seconds; 0 would abort at once); upstream-fetch also cuts it to the deadline.
+      timeout: Math.max(1, Math.ceil(config.timeoutMs / 1000)),
+    });
+  }
+  oidc[client.customFetch] = upstream.fetch;
+  // 0: no AbortSignal.timeout per call from openid-client; upstream-fetch bounds each call by the login's
+  // deadline with undici's own timers, which cost nothing per login.
+  oidc.timeout = 0;
+  const server = oidc.serverMetadata();
+  upstream.setJwksUrl(server.jwks_uri);
+  if (config.userinfo && !server.userinfo_endpoint) {
+    throw new OidcConnectorError('ERR_OIDC_NO_USERINFO_ENDPOINT', `${config.issuer} has no userinfo endpoint (set endpoints.userinfo, or userinfo: false)`);
+  }
+  return oidc;
 }
 
 async function withGroups(
@@ -168,12 +183,13 @@ async function withGroups(
 }
 
 function failureFromError(config: OidcConnectorConfig, err: unknown, step: string): LoginOutcome {
-  if (err instanceof TokenErrorResponse) {
-    const { codes } = err;
+  if (err instanceof client.ResponseBodyError) {
+    const body = (err.cause ?? {}) as Record<string, unknown>;
+    const codes = Array.isArray(body['error_codes']) ? body['error_codes'].filter((c): c is number => typeof c === 'number') : [];
     const classified = classifyTokenError(config.dialect, {
       status: err.status,
       error: err.error,
-      ...(err.description ? { description: err.description } : {}),
+      ...(err.error_description ? { description: err.error_description } : {}),
       codes,
     });
     const detail = `${config.id}: ${step} refused: ${err.error}${codes.length ? ` [${codes.join(',')}]` : ''}${classified.hint ? ` — ${classified.hint}` : ''}`;
@@ -191,19 +207,17 @@ function failureFromError(config: OidcConnectorConfig, err: unknown, step: strin
         return { kind: classified.kind, cause: new OidcConnectorError(`ERR_IDP_${err.error.toUpperCase()}`, detail) };
     }
   }
+  if (err instanceof OidcConnectorError) return { kind: 'misconfigured', cause: err };
   const code = (err as { code?: unknown }).code;
   const name = (err as { name?: unknown }).name;
   if (name === 'AbortError' || name === 'TimeoutError' || code === 'UND_ERR_ABORTED') {
     return { kind: 'unavailable', cause: new OidcConnectorError('ERR_IDP_TIMEOUT', `${config.id}: ${step} timed out`, { cause: err }) };
   }
-  if (err instanceof JwtRejected) {
+  if (typeof code === 'string' && /^OAUTH_(JWT|JWS|KEY_SELECTION|JSON_ATTRIBUTE|INVALID_RESPONSE|UNSUPPORTED_OPERATION|JWT_TIMESTAMP_CHECK|JWT_CLAIM_COMPARISON)/.test(code)) {
     // The IdP answered, but its answer failed verification (ID token signature, issuer, audience, expiry):
     // a wrong issuer/client setting, a key rollover gone wrong, or a forgery. Never a login.
-    const [what, errorCode] = step === 'userinfo request' ? ['signed userinfo', 'ERR_USERINFO_REJECTED'] : ['ID token', 'ERR_ID_TOKEN_REJECTED'];
-    return { kind: 'misconfigured', cause: new OidcConnectorError(errorCode, `${config.id}: ${what} rejected: ${err.message}`, { cause: err }) };
-  }
-  if (err instanceof UpstreamAnswerInvalid) {
-    return { kind: err.outcome, cause: new OidcConnectorError(err.code, `${config.id}: ${step}: ${err.message}`, { cause: err }) };
+    const [what, errorCode] = step === 'userinfo request' ? ['userinfo answer', 'ERR_USERINFO_REJECTED'] : ['ID token', 'ERR_ID_TOKEN_REJECTED'];
+    return { kind: 'misconfigured', cause: new OidcConnectorError(errorCode, `${config.id}: ${what} rejected (${String(code ?? name)}): ${errorText(err)}`, { cause: err }) };
   }
   return {
     kind: 'unavailable',

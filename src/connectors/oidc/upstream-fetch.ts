@@ -1,0 +1,153 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { CustomFetch } from 'openid-client';
+import { callTimeoutMs, type Deadline } from '../../login/deadline.js';
+
+/**
+ * openid-client's `customFetch`: a keep-alive undici Agent shared by every login of the connector, each call
+ * bounded by the login's deadline (undici's connect/headers/body timeouts cut to the time left, so no AbortSignal
+ * is made per call), responses bounded in size, and redirects never followed (undici's `request` has no redirect
+ * handling unless an interceptor adds one: a 3xx comes back to openid-client as it is, which refuses it — a
+ * password or bearer token must not travel to another host).
+ *
+ * Hand-written because openid-client has no per-call options for its grant or userinfo calls: the login's
+ * deadline and per-login headers (Auth0's forwarded-for) travel in an AsyncLocalStorage scope opened by
+ * `withLogin`, read here.
+ */
+export interface UpstreamContext {
+  deadline: Deadline;
+  headers?: Record<string, string> | undefined;
+}
+
+const scope = new AsyncLocalStorage<UpstreamContext>();
+
+export function withLogin<T>(context: UpstreamContext, run: () => Promise<T>): Promise<T> {
+  return scope.run(context, run);
+}
+
+export interface UpstreamFetchOptions {
+  connectTimeoutMs: number;
+  /** Bounds each call (headers, and each wait for more of the body), cut to the login's time left. */
+  requestTimeoutMs: number;
+  /** The JWKS URL, whose last good answer is kept (see `fetch`). */
+  jwksUrl?: string | undefined;
+  /** Responses larger than this are refused (a token response is a few KiB; a JWKS rarely more than 20 KiB). */
+  maxResponseBytes?: number;
+  maxConnections?: number;
+}
+
+export class UpstreamResponseTooLarge extends Error {
+  readonly code = 'ERR_UPSTREAM_RESPONSE_TOO_LARGE';
+}
+
+export interface UpstreamFetch {
+  fetch: CustomFetch;
+  /** Sets the JWKS URL once discovery has named it. */
+  setJwksUrl(url: string | undefined): void;
+  close(): Promise<void>;
+}
+
+export const USER_AGENT = 'loginshare-bridge';
+
+export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetch {
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 300_000,
+    connections: options.maxConnections ?? 256,
+    connect: { timeout: options.connectTimeoutMs },
+  });
+  const maxBytes = options.maxResponseBytes ?? 2 * 1024 * 1024;
+  let jwksUrl = options.jwksUrl;
+  let lastJwks: { body: Buffer; headers: Headers } | undefined;
+
+  const call = async (url: string, init: RequestInit): Promise<Response> => {
+    const context = scope.getStore();
+    const timeout = callTimeoutMs(context?.deadline, options.requestTimeoutMs);
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    if (context?.headers) Object.assign(headers, context.headers);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers,
+        body: bodyOf(init.body),
+        dispatcher: agent,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+    } catch (err) {
+      throw asTimeout(err, url);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          response.body.destroy();
+          throw new UpstreamResponseTooLarge(`response from ${new URL(url).host} exceeds ${maxBytes} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+        // undici's body timeout bounds each wait for a chunk, not the whole body: an answer that trickles in is
+        // cut at the login's deadline.
+        if (context && context.deadline.remainingMs() <= 0) {
+          response.body.destroy();
+          throw new DOMException(`no complete answer from ${new URL(url).host} in time`, 'TimeoutError');
+        }
+      }
+    } catch (err) {
+      throw asTimeout(err, url);
+    }
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
+      else if (value !== undefined) responseHeaders.set(name, value);
+    }
+    const status = response.statusCode;
+    const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+    if (url === jwksUrl && status === 200 && body) lastJwks = { body, headers: responseHeaders };
+    return new Response(body, { status, headers: responseHeaders });
+  };
+
+  const fetch: CustomFetch = async (url, init) => {
+    if (url !== jwksUrl || lastJwks === undefined) return call(url, init);
+    // openid-client drops its cached JWKS after 5 minutes and refetches it inline; a JWKS outage then would stop
+    // every login, even those signed with a key it already had. The last good key set stands in for a failed
+    // fetch (an unknown key id still fails: it is not in that set either).
+    try {
+      const response = await call(url, init);
+      if (response.status === 200) return response;
+    } catch {
+      // fall through to the last good key set
+    }
+    return new Response(lastJwks.body, { status: 200, headers: lastJwks.headers });
+  };
+
+  return {
+    fetch,
+    setJwksUrl: (url) => (jwksUrl = url),
+    close: () => agent.close(),
+  };
+}
+
+/** undici's own timeouts, reported like an expired AbortSignal.timeout so callers see one kind of timeout. */
+function asTimeout(err: unknown, url: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    const timeout = new DOMException(`no answer from ${new URL(url).host} in time`, 'TimeoutError');
+    (timeout as { cause?: unknown }).cause = err;
+    return timeout;
+  }
+  return err;
+}
+
+function bodyOf(body: unknown): string | Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  throw new TypeError('unsupported upstream request body');
+}
