@@ -17,7 +17,7 @@ export interface CacheConfig {
 
 /**
  * Memory for one replica; Redis (falling back to memory when it fails) when configured. The Redis client is
- * loaded only then: ioredis alone adds ~20 MB to the process's memory (docs/benchmarks.md).
+ * loaded only then: ioredis alone adds ~20 MB to the process's memory.
  */
 export async function createCache(config: CacheConfig, hooks: FailOpenHooks = {}): Promise<KeyValueCache> {
   const memory = createMemoryCache({ maxEntries: config.maxEntries ?? 50_000 });

@@ -3,7 +3,7 @@
  *
  * Upstream calls take `remainingMs()` as their own timeout (undici's headers and body timeouts, which every call
  * has anyway), so the common path needs no AbortSignal at all. On Node 20 a signal costs ~8 µs to make and a few
- * more per listener, on every login: ~5 % of the bridge's throughput (docs/benchmarks.md). `signal` is there for
+ * more per listener, on every login: ~5 % of the bridge's throughput. `signal` is there for
  * what only understands signals — a wait on work shared with other logins, a library call — and is made on first
  * use.
  */

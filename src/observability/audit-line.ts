@@ -29,7 +29,7 @@ export type LoginAuditWriter = (level: 'info' | 'error', line: LoginAuditLine, m
  * Writes the login audit line through `audit`'s own destination, byte for byte what `audit[level](line, msg)`
  * writes (the same level, time and bindings prefix, taken from the logger; test/observability/audit-line.test.ts
  * compares the two). pino's generic loop over an object's keys cost ~8 µs and ~2.5 KB of garbage per login, a
- * twentieth of the bridge's throughput (docs/benchmarks.md); this line's shape is fixed, so it is written directly.
+ * twentieth of the bridge's throughput; this line's shape is fixed, so it is written directly.
  * Every other log line still goes through pino.
  */
 export function loginAuditWriter(audit: Logger): LoginAuditWriter {

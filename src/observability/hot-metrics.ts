@@ -5,7 +5,7 @@ import { Counter, type Registry } from 'prom-client';
  *
  * Why not prom-client's own on every login: each `inc` / `observe` validates the labels, sorts their names and
  * builds a hash string, and a histogram finds its bucket by a decimal key: ~4 µs per login for the three metrics
- * in isolation, several times that in place at saturation (docs/benchmarks.md). Here a series is found through
+ * in isolation, several times that in place at saturation. Here a series is found through
  * one Map per label — the values are a handful of constants and config ids, whose hashes V8 keeps — and
  * recording is a few additions. The exposition is prom-client's, byte for byte (test/observability/hot-metrics.test.ts).
  */

@@ -14,7 +14,7 @@ import { pino, type DestinationStream } from 'pino';
  *
  * Why not `pino.destination()` in its string mode: SonicBoom appends each line to the pending chunk and measures
  * that whole chunk with `Buffer.byteLength` on every write, which makes V8 flatten (copy) up to 16 KB per line.
- * Under load that was ~8 KB of garbage per login and a sixth of everything a login allocated (docs/benchmarks.md).
+ * Under load that was ~8 KB of garbage per login and a sixth of everything a login allocated.
  * In buffer mode SonicBoom keeps a list of Buffers with their lengths and joins them once per write.
  */
 export interface LogDestination extends DestinationStream {

@@ -25,7 +25,7 @@ export const REDACTED_PATHS = [
 /**
  * The audit line is flat: the LoginShare handler builds it field by field from a fixed list, with no nested
  * objects, so top-level paths guard it. Wildcard paths would cost ~18 µs per line — three times the line
- * itself, on every login (docs/benchmarks.md).
+ * itself, on every login.
  */
 export const AUDIT_REDACTED_PATHS = REDACTED_PATHS.filter((path) => !path.includes('*'));
 

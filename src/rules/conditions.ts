@@ -35,7 +35,7 @@ export function matchSubject(input: RuleInput): MatchSubject {
  * they reached — here the login's identity, claims and group sets — was promoted to the old generation. Measured:
  * 200 000 such objects, each holding 800 bytes, promoted 75 MB and caused 8 full GCs; as a class, nothing and 1.
  * In the bridge at 500 logins/s that was ~300–700 KB promoted per scavenge instead of ~50, and scavenges three
- * times as long (docs/benchmarks.md, Round 4).
+ * times as long.
  */
 class LoginSubject implements MatchSubject {
   readonly emailDomain: string | undefined;

@@ -10,7 +10,7 @@ import { WindowCounters } from './window-counters.js';
  * The counts live in this replica's memory, or — with several replicas — in the shared cache (Redis), so the
  * replicas agree. In memory every step answers at once, without a promise: the throttle runs on every login,
  * and four cache round trips through promises and lru-cache were ~10 % of the bridge's CPU per login at
- * saturation (docs/benchmarks.md).
+ * saturation.
  */
 export interface ThrottleSettings {
   lockout: { maxFailures: number; windowSeconds: number; lockSeconds: number };

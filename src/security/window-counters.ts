@@ -5,9 +5,8 @@
  * Bounded without timers or LRU bookkeeping: every window has the same length, so the order in which windows are
  * made is the order in which they end. Ended windows are dropped from the front as new keys arrive, and when
  * `maxEntries` live windows are held the oldest goes, so a flood of distinct addresses evicts old counts instead
- * of growing the heap. (lru-cache did this job before, with per-entry TTL arrays, a move-to-front on every read and
- * an options object per call: the throttle cost twice the CPU and 2.5 × the garbage per login; docs/benchmarks.md,
- * Round 6.)
+ * of growing the heap. (lru-cache, with per-entry TTL arrays, a move-to-front on every read and an options object
+ * per call, cost the throttle twice the CPU and 2.5 × the garbage per login.)
  */
 export class WindowCounters {
   readonly #windows = new Map<string, Window>();
