@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { realmSchema } from '../../src/config/schema.js';
@@ -10,7 +9,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { readLoginShareAnswer } from '../../src/probe/kayako-judge.js';
 import { createRealm } from '../../src/realm/realm.js';
 import { parseRules } from '../../src/rules/index.js';
-import { createLoginThrottle } from '../../src/security/login-throttle.js';
+import { roomyLoginFlow, serveOnLoopback } from '../support/loginshare-listener.js';
 
 /** The outer guard: connectors that crash or hang still produce an answer Kayako can read. */
 const SECRET = 'x'.repeat(24);
@@ -26,23 +25,15 @@ async function appWith(connector: PasswordConnector, loginTimeoutMs = 5_000) {
   const log = createLogger({ level: 'info', destination: { write: (s: string) => void (logged += s) } });
   const listener = createLoginShareListener({
     realms: new Map([['r', { realm: createRealm(realmConfig, [{ connector }], () => rules), authorizeCaller: createCallerGuard(realmConfig, []) }]]),
-    flow: {
-      throttle: createLoginThrottle({ kind: 'memory', maxEntries: 100 }, {
-        lockout: { maxFailures: 5, windowSeconds: 60, lockSeconds: 60 },
-        rateLimit: { perIpPerMinute: 100, perUsernamePerMinute: 100 },
-      }),
-      loginTimeoutMs,
-    },
+    flow: roomyLoginFlow(loginTimeoutMs),
     bodyLimitBytes: 16_384,
     log,
     audit: log,
     metrics: createMetrics({ defaultMetrics: false }),
   });
-  const port = await new Promise<number>((resolve) => {
-    const started = createServer(listener);
-    server = started;
-    started.listen(0, '127.0.0.1', () => resolve((started.address() as AddressInfo).port));
-  });
+  const served = await serveOnLoopback(listener);
+  server = served.server;
+  const port = served.port;
   const post = async () =>
     (await fetch(`http://127.0.0.1:${port}/loginshare/r/user?key=${SECRET}`, { method: 'POST', body: 'username=u&password=p4ss-w0rd' })).text();
   return { post, logged: () => logged };

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { realmSchema } from '../../src/config/schema.js';
@@ -10,7 +9,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { readLoginShareAnswer } from '../../src/probe/kayako-judge.js';
 import { createRealm } from '../../src/realm/realm.js';
 import { parseRules } from '../../src/rules/index.js';
-import { createLoginThrottle } from '../../src/security/login-throttle.js';
+import { roomyLoginFlow, serveOnLoopback } from '../support/loginshare-listener.js';
 
 /** The routes as Kayako and an ingress see them: status codes, headers, the caller's address, the body limit. */
 const SECRET = 'k'.repeat(24);
@@ -43,23 +42,15 @@ async function start(options: { allowFrom?: string[]; trustedProxies?: string[];
   };
   const listener = createLoginShareListener({
     realms: new Map([['r', guarded]]),
-    flow: {
-      throttle: createLoginThrottle({ kind: 'memory', maxEntries: 100 }, {
-        lockout: { maxFailures: 5, windowSeconds: 60, lockSeconds: 60 },
-        rateLimit: { perIpPerMinute: 100, perUsernamePerMinute: 100 },
-      }),
-      loginTimeoutMs: 2_000,
-    },
+    flow: roomyLoginFlow(2_000),
     bodyLimitBytes: 1_024,
     log,
     audit: log,
     metrics: createMetrics({ defaultMetrics: false }),
   });
-  const port = await new Promise<number>((resolve) => {
-    const started = createServer(listener);
-    server = started;
-    started.listen(0, '127.0.0.1', () => resolve((started.address() as AddressInfo).port));
-  });
+  const served = await serveOnLoopback(listener);
+  server = served.server;
+  const port = served.port;
   const base = `http://127.0.0.1:${port}`;
   return { base, lines };
 }
