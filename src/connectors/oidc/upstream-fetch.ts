@@ -49,6 +49,9 @@ export interface UpstreamFetch {
 
 export const USER_AGENT = 'loginshare-bridge';
 
+/** How long a login waits for a key-set refresh before it verifies with the last good key set. */
+const JWKS_REFRESH_WAIT_MS = 1_000;
+
 export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetch {
   const agent = new Agent({
     keepAliveTimeout: 30_000,
@@ -111,18 +114,32 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     return new Response(body, { status, headers: responseHeaders });
   };
 
+  // A refresh of the key set that is still out, shared by the logins that need the key set meanwhile; it settles
+  // to whether it brought a new key set (which `call` then keeps in `lastJwks`).
+  let refreshing: Promise<boolean> | undefined;
+
   const fetch: CustomFetch = async (url, init) => {
     if (url !== jwksUrl || lastJwks === undefined) return call(url, init);
     // openid-client drops its cached JWKS after 5 minutes and refetches it inline; a JWKS outage then would stop
-    // every login, even those signed with a key it already had. The last good key set stands in for a failed
-    // fetch (an unknown key id still fails: it is not in that set either).
+    // every login, even those signed with a key it already had. The last good key set stands in for a refresh
+    // that fails, or that has not answered within a short wait (a JWKS behind a firewall that accepts and never
+    // answers would otherwise hold each login to its deadline); the refresh goes on in the background and, when
+    // it lands, replaces the kept set. An unknown key id still fails: it is not in the kept set either.
+    refreshing ??= call(url, init).then(
+      (response) => response.status === 200,
+      () => false,
+    ).finally(() => (refreshing = undefined));
+    const left = scope.getStore()?.deadline.remainingMs() ?? JWKS_REFRESH_WAIT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.min(JWKS_REFRESH_WAIT_MS, left / 3))));
     try {
-      const response = await call(url, init);
-      if (response.status === 200) return response;
-    } catch {
-      // fall through to the last good key set
+      await Promise.race([refreshing, gaveUp]);
+    } finally {
+      clearTimeout(timer);
     }
-    return new Response(lastJwks.body, { status: 200, headers: lastJwks.headers });
+    // The set just fetched if the refresh made it in time, the last good one otherwise.
+    const keys = lastJwks;
+    return new Response(keys.body, { status: 200, headers: keys.headers });
   };
 
   return {

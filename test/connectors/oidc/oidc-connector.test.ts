@@ -197,6 +197,20 @@ describe('discovery and keys, once per connector', () => {
     expect(idp.jwksRequests()).toBeGreaterThan(fetched);
   });
 
+  it('keeps logging in with the keys it has when the key set refresh hangs (JWKS behind a firewall)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const c = connector({ timeoutMs: 5_000 });
+    expect((await login(c)).kind).toBe('ok');
+    // Accepted and not answered for longer than the login may take.
+    idp.jwksAnswer(() => new Promise((resolve) => setTimeout(() => resolve(json(503, {})), 3_000)));
+    vi.setSystemTime(Date.now() + 10 * 60_000);
+    answerWith(() => idp.idToken(first, { iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300 }));
+    const started = performance.now();
+    const outcome = await login(c, 2_500);
+    expect(outcome.kind, causeOf(outcome)).toBe('ok');
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it('answers unavailable while the key set cannot be fetched at all, and logs in once it is back', async () => {
     idp.jwksAnswer(() => json(503, { error: 'temporarily_unavailable' }));
     const c = connector();
