@@ -10,7 +10,7 @@ import type { GroupCacheOptions } from './groups/cached-group-resolver.js';
 import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
 import { createCallerGuard } from './http/caller-guard.js';
-import { createLoginShareApp, type GuardedRealm } from './http/loginshare-app.js';
+import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
 import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
@@ -157,7 +157,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     config.cache.redis ? { kind: 'shared', cache } : { kind: 'memory', maxEntries: config.cache.maxEntries },
     config.security,
   );
-  const loginShareApp = createLoginShareApp({
+  // Served on our own `node:http` servers (not `serve()`), so `close()` below closes both the same way.
+  const loginShareListener = createLoginShareListener({
     realms,
     bodyLimitBytes: config.server.bodyLimitBytes,
     log,
@@ -169,8 +170,6 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       onConnectorDone: (connector, outcome, seconds) => metrics.upstreamDuration.observe({ connector, outcome }, seconds),
     },
   });
-  // Served on our own `node:http` servers (not `serve()`), so `close()` below closes both the same way.
-  const loginShareListener = getRequestListener(loginShareApp.fetch);
 
   const strict = config.ops.strictReadiness;
   const readiness: ReadinessCheck[] = [
