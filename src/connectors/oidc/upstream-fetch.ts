@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { CustomFetch } from 'openid-client';
+import type { CustomFetch, CustomFetchOptions } from 'openid-client';
 import { callTimeoutMs, type Deadline } from '../../login/deadline.js';
 
 /**
@@ -63,11 +63,11 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
   let jwksUrl = options.jwksUrl;
   let lastJwks: { body: Buffer; headers: Headers } | undefined;
 
-  const call = async (url: string, init: RequestInit): Promise<Response> => {
+  const call = async (url: string, init: CustomFetchOptions): Promise<Response> => {
     const context = scope.getStore();
     const timeout = callTimeoutMs(context?.deadline, options.requestTimeoutMs);
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
-    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    // openid-client hands its headers over as a plain object with lower-case names.
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...init.headers };
     if (context?.headers) Object.assign(headers, context.headers);
     let response: Dispatcher.ResponseData;
     try {
