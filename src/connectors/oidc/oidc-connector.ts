@@ -213,7 +213,7 @@ function failureFromError(config: OidcConnectorConfig, err: unknown, step: strin
   if (name === 'AbortError' || name === 'TimeoutError' || code === 'UND_ERR_ABORTED') {
     return { kind: 'unavailable', cause: new OidcConnectorError('ERR_IDP_TIMEOUT', `${config.id}: ${step} timed out`, { cause: err }) };
   }
-  if (typeof code === 'string' && /^OAUTH_(JWT|JWS|KEY_SELECTION|JSON_ATTRIBUTE|INVALID_RESPONSE|UNSUPPORTED_OPERATION|JWT_TIMESTAMP_CHECK|JWT_CLAIM_COMPARISON)/.test(code)) {
+  if (typeof code === 'string' && /^OAUTH_(JWT|JWS|KEY_SELECTION|JSON_ATTRIBUTE|INVALID_RESPONSE|UNSUPPORTED_OPERATION)/.test(code)) {
     // The IdP answered, but its answer failed verification (ID token signature, issuer, audience, expiry):
     // a wrong issuer/client setting, a key rollover gone wrong, or a forgery. Never a login.
     const [what, errorCode] = step === 'userinfo request' ? ['userinfo answer', 'ERR_USERINFO_REJECTED'] : ['ID token', 'ERR_ID_TOKEN_REJECTED'];
