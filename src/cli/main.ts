@@ -5,6 +5,7 @@ import { runCheck } from './check.js';
 import { runExplain } from './explain.js';
 import { runHashPassword } from './hash-password.js';
 import { runServe } from './serve.js';
+import { runVersion } from './version.js';
 
 const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string }> = {
   serve: { run: async () => runServe, summary: 'start the gateway (the embedded demo without a config)' },
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string
   explain: { run: async () => runExplain, summary: 'dry-run the rules for an identity and print the XML Kayako gets' },
   probe: { run: async () => (await import('./probe.js')).runProbe, summary: 'act as Kayako against a LoginShare URL' },
   'hash-password': { run: async () => runHashPassword, summary: 'make a passwordHash for a local account' },
+  version: { run: async () => runVersion, summary: 'print the version (also --version)' },
 };
 
 function help(): string {
@@ -20,7 +22,8 @@ function help(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
+  const [first, ...args] = argv;
+  const name = first === '--version' || first === '-V' ? 'version' : first;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     processIO.stdout.write(help());
     return name ? 0 : 2;
