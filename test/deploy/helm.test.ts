@@ -714,6 +714,19 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       expect(env.map((e) => e.name)).not.toContain('RETIRED_IDP_SECRET');
     });
 
+    it('take the Redis URL and password of the map config from Redis’s own Secret, keeping them out of the chart’s', async () => {
+      const redis = await overlay('redis-own-secret', {
+        redis: { enabled: true, existingSecret: { name: 'redis-auth', urlKey: 'redis-url', passwordKey: 'redis-password' } },
+      });
+      const result = await render([fixture('defaults'), redis]);
+      const config = parseYaml(configYamlOf(result)) as { cache: { redis: Record<string, unknown> } };
+      expect(config.cache.redis).toEqual({ url: '${REDIS_URL}', password: '${REDIS_PASSWORD}' });
+      const env = bridgeContainer(result).env ?? [];
+      expect(env).toContainEqual({ name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'redis-url' } } });
+      expect(env).toContainEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'redis-password' } } });
+      expect(Object.keys(secretDataOf(result)).sort()).toEqual(['CORP_CLIENT_SECRET', 'KAYAKO_MAIN_SECRET']);
+    });
+
     it('give an LDAP bind password (or any connector secret) from a Secret key', async () => {
       const ldap = await overlay('ldap-bind', {
         config: {
@@ -854,7 +867,15 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       expect(text).not.toContain('WARNING');
     });
 
-    it('warns about an open Admin CP, an unreachable LoginShare port and replicas without Redis', async () => {
+    it('names the realm key’s own Secret and key, and explains the URLs for a config the chart does not render', async () => {
+      const text = await notes([fixture('config-text')]);
+      expect(text).toContain("get secret kayako-loginshare -o jsonpath='{.data.main-key}'");
+      const external = await notes([fixture('existing-config')]);
+      expect(external).toContain('The config comes from Secret kb-config');
+      expect(external).toContain('/loginshare/<id>/staff?key=<KEY>');
+    });
+
+    it('warns about an open Admin CP and about replicas without Redis', async () => {
       const admin = await overlay('allow-admin', {
         config: {
           realms: [
