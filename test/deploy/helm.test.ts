@@ -692,6 +692,10 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
         ['from-secret-no-key', { secrets: { fromSecret: { CORP_CLIENT_SECRET: { name: 'corp' } } } }, /key/],
         ['existing-config-typo', { existingConfig: { configmap: 'x' } }, /configmap/],
         ['allow-replicas-string', { allowReplicasWithoutRedis: 'only-on-weekends' }, /allowReplicasWithoutRedis/],
+        ['lifecycle-string', { lifecycle: 'sleep 10' }, /lifecycle/],
+        ['strategy-string', { strategy: 'Recreate' }, /strategy/],
+        ['grace-negative', { terminationGracePeriodSeconds: -1 }, /terminationGracePeriodSeconds/],
+        ['config-number', { config: 42 }, /config/],
       ];
       for (const [name, values, expected] of cases) {
         const error = await renderError([fixture('defaults'), await overlay(name, values)]).catch((err: Error) => `${name}: ${err.message}`);
