@@ -209,9 +209,10 @@ export class ServerList {
     const name = this.options.servername ?? host;
     const options: ConnectionOptions = { rejectUnauthorized: this.options.verifyCertificate, minVersion: 'TLSv1.2' };
     if (this.options.ca) options.ca = this.options.ca;
-    // SNI takes names only; the certificate is still checked against an IP address through `host`.
+    // SNI takes names only. Over ldaps:// Node checks the certificate against `servername`, else the URL's host;
+    // over StartTLS the socket exists already, so the name to check is given as `host`.
     if (isIP(name) === 0) options.servername = name;
-    if (forStartTls || this.options.servername) options.host = name;
+    if (forStartTls) options.host = name;
     return options;
   }
 }
