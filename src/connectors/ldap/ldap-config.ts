@@ -1,6 +1,5 @@
 import { FilterParser } from 'ldapts';
 import { z } from 'zod';
-import { DIRECTORY_DEFAULTS } from './directory-defaults.js';
 
 /**
  * The `type: ldap` connector section. Defaults follow the directory named in `directory` (Active Directory,
@@ -78,7 +77,7 @@ const groupsSchema = z
     maxDepth: z.number().int().min(1).max(50).default(10),
     /** A person in more groups than this is refused rather than mapped on a partial list. */
     maxGroups: z.number().int().min(1).max(100_000).default(1_000),
-    /** `source: search`: where groups live, and the filter that finds those naming the user. */
+    /** Where groups are searched (group search, AD in-chain): default the `dc=` part of the user's DN. */
     base: dnString.optional(),
     filter: filterTemplate(['dn', 'uid', 'username']).optional(),
     /** The attribute of a group that names its member groups' DNs (nested search). */
@@ -154,9 +153,9 @@ export const ldapConnectorSchema = z
           message: 'plain ldap:// would send passwords in clear: use ldaps://, or tls.startTls: true, or set allowPlainLdap: true if the network is trusted',
         });
       }
-      if (parsed.protocol === 'ldaps:' && value.tls.startTls) {
-        ctx.addIssue({ code: 'custom', path: ['tls', 'startTls'], message: 'StartTLS is for ldap:// URLs; ldaps:// is TLS already' });
-      }
+    }
+    if (value.tls.startTls && value.urls.some((url) => url.toLowerCase().startsWith('ldaps:'))) {
+      ctx.addIssue({ code: 'custom', path: ['tls', 'startTls'], message: 'StartTLS is for ldap:// URLs; ldaps:// is TLS already' });
     }
     if (value.bind === 'direct' && !value.bindTemplate) {
       ctx.addIssue({ code: 'custom', path: ['bindTemplate'], message: 'bind: direct needs bindTemplate, e.g. uid={username},ou=people,dc=example,dc=com or {username}@corp.example' });
@@ -175,10 +174,6 @@ export const ldapConnectorSchema = z
         path: ['userSearch'],
         message: 'a bindTemplate that is not a DN (such as {username}@corp.example) needs userSearch { base, filter } to read the entry after the bind',
       });
-    }
-    const source = value.groups.source ?? DIRECTORY_DEFAULTS[value.directory].groupSource;
-    if (source === 'search' && !value.groups.base) {
-      ctx.addIssue({ code: 'custom', path: ['groups', 'base'], message: 'groups.source search needs groups.base (where the groups live)' });
     }
   });
 

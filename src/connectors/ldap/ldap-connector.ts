@@ -242,7 +242,7 @@ function groupPlan(config: LdapConnectorConfig, userDn: string): GroupPlan {
     inChain: defaults.inChainMatching,
     maxDepth: config.groups.maxDepth,
     maxGroups: config.groups.maxGroups,
-    base: config.groups.base ?? config.userSearch?.base ?? domainSuffix(userDn) ?? userDn,
+    base: config.groups.base ?? domainSuffix(userDn) ?? config.userSearch?.base ?? userDn,
     filter: config.groups.filter ?? defaults.groupFilter,
     memberAttribute: config.groups.memberAttribute ?? defaults.memberAttribute,
   };
