@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { FilterParser } from 'ldapts';
 import { z } from 'zod';
 
@@ -34,7 +35,13 @@ const tlsSchema = z
     /** ldap:// then the StartTLS extended operation before anything else is sent. */
     startTls: z.boolean().default(false),
     /** PEM bundle of the CA(s) that signed the servers' certificates; default: Node's public CAs. */
-    ca: z.string().regex(/-----BEGIN CERTIFICATE-----/, 'a PEM bundle (-----BEGIN CERTIFICATE----- …)').optional(),
+    ca: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = pemBundleProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     /** The name the certificate must carry, when the URLs use another (an IP address, a load balancer). */
     servername: z.string().min(1).optional(),
     /** Off only to diagnose; never in production. */
@@ -192,3 +199,17 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** Paths in the section whose value must come from `${ENV}` (checked against the file as written). */
 export const LDAP_ENV_ONLY_FIELDS: ReadonlyArray<readonly string[]> = [['serviceAccount', 'password']];
+
+/** Why a CA bundle cannot be used, or undefined: every certificate in it must parse. */
+function pemBundleProblem(value: string): string | undefined {
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return 'a PEM bundle of CA certificates (-----BEGIN CERTIFICATE----- …)';
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      return `certificate ${index + 1} of the bundle does not parse: ${(err as Error).message}`;
+    }
+  }
+  return undefined;
+}
