@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { deadlineIn } from '../../src/login/deadline.js';
 import type { LoginAttempt, LoginOutcome } from '../../src/login/vocabulary.js';
-import { createLdapConnector } from '../../src/connectors/ldap/ldap-connector.js';
+import { createMemoryCache } from '../../src/cache/memory-cache.js';
+import { createLdapConnector, type LdapConnectorDeps } from '../../src/connectors/ldap/ldap-connector.js';
 import { ldapConnectorSchema, type LdapConnectorInput } from '../../src/connectors/ldap/ldap-config.js';
 import { LDAP_GROUPS_DN, LDAP_PEOPLE_DN, LDAP_USERS, SPECIAL_UID } from '../support/ldap-fixture.js';
 import { describeWithServer } from '../support/require-server.js';
@@ -39,7 +40,7 @@ async function silentServer(): Promise<{ url: string; close(): Promise<void>; co
 
 describeWithServer('slapd', 'LDAP connector against a real slapd', (slapd) => {
   const connectors: PasswordConnector[] = [];
-  const make = (overrides: Partial<LdapConnectorInput> = {}): PasswordConnector => {
+  const make = (overrides: Partial<LdapConnectorInput> = {}, deps: LdapConnectorDeps = {}): PasswordConnector => {
     const config = ldapConnectorSchema.parse({
       id: 'corp-ldap',
       type: 'ldap',
@@ -50,7 +51,7 @@ describeWithServer('slapd', 'LDAP connector against a real slapd', (slapd) => {
       groups: { source: 'memberOf' },
       ...overrides,
     });
-    const connector = createLdapConnector(config);
+    const connector = createLdapConnector(config, deps);
     connectors.push(connector);
     return connector;
   };
@@ -188,6 +189,18 @@ describeWithServer('slapd', 'LDAP connector against a real slapd', (slapd) => {
       expect(await login(connector, 'bob-agent', 'nope')).toEqual({ kind: 'invalid_credentials' });
     });
 
+    it('keeps the group list in the bridge\'s group cache: a second login of the person reads no groups from the directory', async () => {
+      const results: string[] = [];
+      const groupCache = { cache: createMemoryCache({ maxEntries: 100 }), ttlSeconds: 60, onResult: (r: 'hit' | 'miss') => void results.push(r) };
+      const connector = make({ bind: 'direct', bindTemplate: `uid={username},${LDAP_PEOPLE_DN}`, serviceAccount: undefined, userSearch: undefined }, { groupCache });
+      const first = await login(connector, 'carol', LDAP_USERS.carol.password);
+      const second = await login(connector, 'carol', LDAP_USERS.carol.password);
+      expect(results).toEqual(['miss', 'hit']);
+      expect(second.kind === 'ok' && second.identity.groups.sort()).toEqual(first.kind === 'ok' ? first.identity.groups.sort() : 'first login failed');
+      // The password is still checked every time: the cache holds groups only.
+      expect(await login(connector, 'carol', 'wrong')).toEqual({ kind: 'invalid_credentials' });
+    });
+
     it('escapes the username as an RDN value (RFC 4514): the uid with , + " < > ; \\ binds as itself', async () => {
       const connector = make({ bind: 'direct', bindTemplate: `uid={username},${LDAP_PEOPLE_DN}`, serviceAccount: undefined, userSearch: undefined });
       const outcome = await login(connector, SPECIAL_UID, LDAP_USERS.special.password);
@@ -224,8 +237,8 @@ describeWithServer('slapd', 'LDAP connector against a real slapd', (slapd) => {
     it('answers within the login deadline when the only server accepts and never answers', async () => {
       const hung = await silentServer();
       try {
-        for (const bind of ['search', 'direct'] as const) {
-          const connector = make({ urls: [hung.url], bind, bindTemplate: `uid={username},${LDAP_PEOPLE_DN}`, timeouts: { connectMs: 30_000, operationMs: 30_000 } });
+        for (const [bind, startTls] of [['search', false], ['direct', false], ['search', true]] as const) {
+          const connector = make({ urls: [hung.url], bind, bindTemplate: `uid={username},${LDAP_PEOPLE_DN}`, tls: { startTls }, timeouts: { connectMs: 30_000, operationMs: 30_000 } });
           const started = performance.now();
           const outcome = await login(connector, 'alice', LDAP_USERS.alice.password, 1_500);
           const took = performance.now() - started;
