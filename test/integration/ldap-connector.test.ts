@@ -105,6 +105,12 @@ describeWithServer('slapd', 'LDAP connector against a real slapd', (slapd) => {
       expect(flat.kind === 'ok' && flat.identity.groups).toEqual(['Engineering']);
     });
 
+    it('finds posixGroups by memberUid={uid}, the uid read from the entry (the person typed their email)', async () => {
+      const groups = { source: 'search' as const, base: LDAP_GROUPS_DN, filter: '(&(objectClass=posixGroup)(memberUid={uid}))', nested: false };
+      const outcome = await login(make({ groups }), 'carol.chen@example.com', LDAP_USERS.carol.password);
+      expect(outcome.kind === 'ok' && outcome.identity.groups).toEqual(['Printers']);
+    });
+
     it('stops at a membership loop (LoopA ⊂ LoopB ⊂ LoopA), both through memberOf and through a group search', async () => {
       for (const groups of [{ source: 'memberOf' as const }, { source: 'search' as const, base: LDAP_GROUPS_DN }]) {
         const outcome = await login(make({ groups }), 'loopy', LDAP_USERS.loopy.password);

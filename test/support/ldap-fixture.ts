@@ -105,6 +105,8 @@ export const LDAP_GROUPS: Readonly<Record<string, { dn: string; members: readonl
   'Customers-Special': { dn: `cn=Customers-Special,${LDAP_GROUPS_DN}`, members: [SPECIAL_DN] },
 };
 
+export const LDAP_POSIX_GROUP = { dn: `cn=Printers,${LDAP_GROUPS_DN}`, memberUids: ['carol'] } as const;
+
 /** Changes made after every entry exists: LoopB becomes a member of LoopA, so the two contain each other. */
 export function ldapFixtureModifications(): Array<{ dn: string; add: Record<string, string[]> }> {
   return [{ dn: LDAP_GROUPS['LoopA']!.dn, add: { member: [LDAP_GROUPS['LoopB']!.dn] } }];
@@ -145,6 +147,10 @@ export function ldapFixtureEntries(): LdapEntry[] {
     if (!group) throw new Error(`fixture group ${cn} is not defined`);
     return { dn: group.dn, attributes: { objectClass: ['groupOfNames', 'top'], cn, member: [...group.members] } };
   });
+  // A posixGroup names members by uid (memberUid), not by DN.
+  const posixGroups: LdapEntry[] = [
+    { dn: LDAP_POSIX_GROUP.dn, attributes: { objectClass: ['posixGroup', 'top'], cn: 'Printers', gidNumber: '5001', memberUid: [...LDAP_POSIX_GROUP.memberUids] } },
+  ];
   return [
     { dn: LDAP_BASE_DN, attributes: { objectClass: ['dcObject', 'organization', 'top'], dc: 'example', o: 'Example Inc.' } },
     { dn: LDAP_PEOPLE_DN, attributes: { objectClass: ['organizationalUnit', 'top'], ou: 'people' } },
@@ -165,5 +171,6 @@ export function ldapFixtureEntries(): LdapEntry[] {
     },
     ...users,
     ...groups,
+    ...posixGroups,
   ];
 }

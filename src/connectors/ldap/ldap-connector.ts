@@ -223,7 +223,7 @@ export function createLdapConnector(config: LdapConnectorConfig, deps: LdapConne
     async prepare(deadline) {
       // Readiness: a service bind (or, without a service account, a server that answers).
       if (pool) {
-        await pool.run(deadline, (session) => session.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }, deadline));
+        await pool.warm(deadline);
       } else {
         (await servers.openAnonymous(deadline)).close();
       }

@@ -65,6 +65,21 @@ export class ServicePool {
     }
   }
 
+  /**
+   * Opens and binds a new service connection now — readiness wants to know the directory accepts the service
+   * account today, not that a connection bound an hour ago is still open — and keeps it for the next login if the
+   * pool has room.
+   */
+  async warm(deadline: Deadline): Promise<void> {
+    const session = await this.options.open(deadline);
+    if (this.#closed || this.#open >= this.options.size) {
+      session.close();
+      return;
+    }
+    this.#open += 1;
+    this.release(session);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const { session } of this.#idle.splice(0)) session.close();

@@ -101,6 +101,15 @@ describe('service connection pool', () => {
     expect(pool.size).toBe(0);
   });
 
+  it('warm-up (readiness) binds a new connection every time, keeping it only while the pool has room', async () => {
+    const { pool, opened } = poolWith({ size: 2 });
+    for (let i = 0; i < 3; i++) await pool.warm(deadlineIn(1_000));
+    expect(opened).toHaveLength(3);
+    expect(pool.size).toBe(2);
+    expect(opened[2]!.usable).toBe(false);
+    expect(await pool.run(deadlineIn(1_000), async (s) => idOf(s))).not.toBe(3);
+  });
+
   it('does not count a connection that could not be opened', async () => {
     const { pool } = poolWith({ size: 1, failOpen: true });
     await expect(pool.run(deadlineIn(1_000), async () => 1)).rejects.toThrow('down');

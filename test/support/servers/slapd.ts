@@ -86,6 +86,7 @@ function slapdConf(dir: string): string {
 include ${SCHEMA_DIR}/core.schema
 include ${SCHEMA_DIR}/cosine.schema
 include ${SCHEMA_DIR}/inetorgperson.schema
+include ${SCHEMA_DIR}/nis.schema
 modulepath ${MODULE_DIR}
 moduleload back_mdb
 moduleload memberof
