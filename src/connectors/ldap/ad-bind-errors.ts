@@ -3,12 +3,11 @@ import type { LoginOutcome } from '../../login/vocabulary.js';
 /**
  * Active Directory refuses a simple bind with result 49 (invalidCredentials) and says why only in the diagnostic
  * message, e.g. `80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v4563`.
- * The `data` value is the Win32 error code in hex. Microsoft documents them under "Common Active Directory bind
- * errors" (https://learn.microsoft.com/en-us/troubleshoot/windows-server/active-directory/ ) and the system error
- * codes (https://learn.microsoft.com/en-us/windows/win32/debug/system-error-codes--1300-1699-):
- *   525 ERROR_NO_SUCH_USER · 52e ERROR_LOGON_FAILURE · 530 ERROR_INVALID_LOGON_HOURS ·
- *   531 ERROR_INVALID_WORKSTATION · 532 ERROR_PASSWORD_EXPIRED · 533 ERROR_ACCOUNT_DISABLED ·
- *   701 ERROR_ACCOUNT_EXPIRED · 773 ERROR_PASSWORD_MUST_CHANGE · 775 ERROR_ACCOUNT_LOCKED_OUT.
+ * The `data` value is a Win32 system error code in hex (Microsoft's "System Error Codes",
+ * https://learn.microsoft.com/en-us/windows/win32/debug/system-error-codes--1300-1699- and …--1700-3999-):
+ *   525 = 1317 ERROR_NO_SUCH_USER · 52e = 1326 ERROR_LOGON_FAILURE · 530 = 1328 ERROR_INVALID_LOGON_HOURS ·
+ *   531 = 1329 ERROR_INVALID_WORKSTATION · 532 = 1330 ERROR_PASSWORD_EXPIRED · 533 = 1331 ERROR_ACCOUNT_DISABLED ·
+ *   701 = 1793 ERROR_ACCOUNT_EXPIRED · 773 = 1907 ERROR_PASSWORD_MUST_CHANGE · 775 = 1909 ERROR_ACCOUNT_LOCKED_OUT.
  * AD reports 530–533, 701 and 773 only after the password checked out, so telling the person is safe; 775 comes
  * whatever the password.
  */
