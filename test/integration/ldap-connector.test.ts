@@ -243,8 +243,15 @@ describeWithServer('slapd', 'LDAP connector against a real slapd', (slapd) => {
     it('answers within the login deadline when the only server accepts and never answers', async () => {
       const hung = await silentServer();
       try {
-        for (const [bind, startTls] of [['search', false], ['direct', false], ['search', true]] as const) {
-          const connector = make({ urls: [hung.url], bind, bindTemplate: `uid={username},${LDAP_PEOPLE_DN}`, tls: { startTls }, timeouts: { connectMs: 30_000, operationMs: 30_000 } });
+        // Plain, under StartTLS (the extended operation unanswered) and as LDAPS (the TLS handshake unanswered).
+        const variants = [
+          { bind: 'search', url: hung.url, startTls: false },
+          { bind: 'direct', url: hung.url, startTls: false },
+          { bind: 'search', url: hung.url, startTls: true },
+          { bind: 'search', url: hung.url.replace('ldap:', 'ldaps:'), startTls: false },
+        ] as const;
+        for (const { bind, url, startTls } of variants) {
+          const connector = make({ urls: [url], bind, bindTemplate: `uid={username},${LDAP_PEOPLE_DN}`, tls: { startTls }, timeouts: { connectMs: 30_000, operationMs: 30_000 } });
           const started = performance.now();
           const outcome = await login(connector, 'alice', LDAP_USERS.alice.password, 1_500);
           const took = performance.now() - started;

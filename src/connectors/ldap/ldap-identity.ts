@@ -37,11 +37,16 @@ export function attributesToRead(map: AttributeMap, groupsFromMemberOf: boolean)
   return [...new Set(names)];
 }
 
+/** Credential attributes: never copied into claims, even if a server returns them or `extra` names them. */
+const CREDENTIAL_ATTRIBUTES = new Set(
+  ['userPassword', 'unicodePwd', 'authPassword', 'ntPwdHistory', 'lmPwdHistory', 'supplementalCredentials', 'sambaNTPassword', 'sambaLMPassword'].map((a) => a.toLowerCase()),
+);
+
 /** The identity of a directory entry; `emails` may be empty (the login flow refuses that with a clear message). */
 export function identityFromEntry(entry: Entry, map: AttributeMap, connectorId: string, typedUsername: string): Identity {
   const claims: Record<string, unknown> = { dn: entry.dn };
   for (const [name, value] of Object.entries(entry)) {
-    if (name === 'dn') continue;
+    if (name === 'dn' || CREDENTIAL_ATTRIBUTES.has(name.toLowerCase())) continue;
     const list = (Array.isArray(value) ? value : [value]).map((v) => (Buffer.isBuffer(v) ? binaryText(name, v) : String(v)));
     if (list.length === 0) continue;
     claims[name] = list.length === 1 ? list[0] : list;
