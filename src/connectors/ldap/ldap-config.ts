@@ -161,6 +161,10 @@ export const ldapConnectorSchema = z
         });
       }
     }
+    const tlsUsed = value.tls.startTls || value.urls.some((url) => url.toLowerCase().startsWith('ldaps:'));
+    if (!tlsUsed && (value.tls.ca !== undefined || value.tls.servername !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings have no effect on plain ldap:// URLs: use ldaps:// or tls.startTls: true' });
+    }
     if (value.tls.startTls && value.urls.some((url) => url.toLowerCase().startsWith('ldaps:'))) {
       ctx.addIssue({ code: 'custom', path: ['tls', 'startTls'], message: 'StartTLS is for ldap:// URLs; ldaps:// is TLS already' });
     }

@@ -73,6 +73,7 @@ describe('ldap connector config', () => {
     expect(issues(`${plain}\ntls: { startTls: true }`)).toEqual([]);
     expect(issues(SEARCH.replace('ldaps://dc1.corp.example, ldaps://dc2.corp.example:636', 'ldap://127.0.0.1:3890'))).toEqual([]);
     expect(issues(`${SEARCH}\ntls: { startTls: true }`)).toEqual([expect.stringMatching(/tls\.startTls: StartTLS is for ldap:\/\//)]);
+    expect(issues(`${plain}\nallowPlainLdap: true\ntls: { servername: ldap.corp.example }`)).toEqual([expect.stringMatching(/connectors\[0\]\.tls: tls settings have no effect on plain ldap:\/\//)]);
   });
 
   it('says what each bind mode needs', () => {
