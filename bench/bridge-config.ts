@@ -13,6 +13,8 @@ export interface BridgeTargetOptions {
   /** Where group memberships come from: the ID token, or a Graph lookup (through the group cache). */
   groups: 'token' | 'graph';
   redisUrl?: string;
+  /** An LDAP realm instead of the OIDC one: the connector searches and binds against this directory. */
+  ldap?: { url: string; bindDn: string; bindPassword: string; base: string };
   port?: number;
   opsPort?: number;
 }
@@ -60,14 +62,29 @@ connectors:
     clientSecret: ${CLIENT_SECRET}
     timeoutMs: 10000
     allowInsecureHttp: true
-${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}realms:
+${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}${options.ldap ? ldapConnectorYaml(options.ldap) : ''}realms:
   - id: ${REALM_ID}
     secret: ${REALM_SECRET}
     allowFrom: [127.0.0.0/8]
     rules: rules.yaml
     connectors:
       - use: breakglass
-      - use: corp
+      - use: ${options.ldap ? 'corp-ldap' : 'corp'}
+`;
+}
+
+/**
+ * The LDAP connector as an operator would set it up on OpenLDAP: search-then-bind with the service account, memberOf
+ * with nesting followed. Plain ldap:// is fine here: the directory is on loopback.
+ */
+function ldapConnectorYaml(ldap: NonNullable<BridgeTargetOptions['ldap']>): string {
+  return `  - id: corp-ldap
+    type: ldap
+    directory: openldap
+    urls: [${ldap.url}]
+    serviceAccount: { dn: ${JSON.stringify(ldap.bindDn)}, password: "\${BENCH_LDAP_PASSWORD}" }
+    userSearch: { base: ${JSON.stringify(ldap.base)} }
+    groups: { source: memberOf, nested: true }
 `;
 }
 

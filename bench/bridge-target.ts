@@ -27,7 +27,8 @@ const options = JSON.parse(process.argv[2] ?? '{}') as BridgeTargetOptions;
 await writeFile(join(options.dir, 'rules.yaml'), BENCH_RULES_YAML);
 const configFile = join(options.dir, options.redisUrl ? 'config-redis.yaml' : 'config.yaml');
 await writeFile(configFile, bridgeConfigYaml(options));
-const config = await loadConfig(configFile, {});
+// The LDAP service password reaches the config as an operator's would: through the environment.
+const config = await loadConfig(configFile, options.ldap ? { BENCH_LDAP_PASSWORD: options.ldap.bindPassword } : {});
 const bridge = await createBridge(config);
 const { port, opsPort } = await bridge.listen();
 // Readiness includes the connector's prepare(): with explicit endpoints it needs no network round trip.

@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis, type RedisServer } from '../test/support/servers/redis.js';
+import { startSlapd, type SlapdServer } from '../test/support/servers/slapd.js';
+import { LDAP_PEOPLE_DN } from '../test/support/ldap-fixture.js';
+import { seedBenchDirectory } from './ldap-directory.js';
 import type { BridgeCommands } from './bridge-target.js';
 import { graphLookupsConfigurable, type BridgeTargetOptions } from './bridge-config.js';
 import { latencyChartSvg } from './chart.js';
@@ -100,13 +103,14 @@ const plan = {
   realistic: { tokenDelayMs: 80, graphDelayMs: 60, groups: 250, rate: smoke ? 25 : 20, durationMs: smoke ? 600 : 6_000 },
   cache: { logins: smoke ? 400 : 10_000, users: smoke ? 40 : 500, connections: smoke ? 8 : 50 },
   startups: smoke ? 1 : 5,
+  ldap: { users: smoke ? 20 : 200, rate: smoke ? 20 : 100, rounds: smoke ? 1 : 3, warmupMs: smoke ? 300 : 3_000, durationMs: smoke ? 700 : 6_000 },
   users: 500,
 };
 // A calibration compares two copies of the bridge where B and C are compared (1, 2) and keeps the memory reading
 // (5); the other measurements need B to be the plain-Node limit or do not involve B.
 const CALIBRATION_MEASUREMENTS = new Set([1, 2, 5]);
 const only = new Set(
-  (flags.only ?? '1,2,3,4,5,6')
+  (flags.only ?? '1,2,3,4,5,6,7')
     .split(',')
     .map((n) => Number(n.trim()))
     .filter((n) => !flags.calibrate || CALIBRATION_MEASUREMENTS.has(n)),
@@ -124,6 +128,7 @@ const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`
 const scratch = await mkdtemp(join(tmpdir(), 'lsb-bench-'));
 const workers: Array<Worker<StatsCommands>> = [];
 let redis: RedisServer | undefined;
+let slapd: SlapdServer | undefined;
 const report = new Report();
 const deadline = setTimeout(
   () => {
@@ -137,6 +142,7 @@ deadline.unref();
 async function shutdown(): Promise<void> {
   await Promise.allSettled(workers.map((w) => w.stop()));
   await redis?.stop().catch(() => undefined);
+  await slapd?.stop().catch(() => undefined);
   if (flags.keep) log(`kept ${scratch}`);
   else await rm(scratch, { recursive: true, force: true });
 }
@@ -453,6 +459,47 @@ try {
       }
     }
     report.cache(plan.cache, rows);
+  }
+
+  // 7. LDAP: an LDAP login through the bridge against a direct search-then-bind with ldapts, same directory and load.
+  if (runs(7)) {
+    const { rate, rounds, warmupMs, durationMs } = plan.ldap;
+    log(`measurement 7: LDAP logins at ${rate} logins/s, the bridge (C) against a direct search-then-bind (L)`);
+    try {
+      slapd = await startSlapd();
+    } catch (err) {
+      const reason = `SKIPPED: could not start slapd (${err instanceof Error ? err.message : String(err)})`;
+      if (process.env['CI'] === 'true') throw new Error(reason);
+      log(`*** ${reason} ***`);
+      report.ldap(plan.ldap, { skipped: reason });
+    }
+    if (slapd) {
+      await seedBenchDirectory(slapd.url, plan.ldap.users);
+      const ldap = { url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, base: LDAP_PEOPLE_DN };
+      const direct = await start<StatsCommands>('target L (LDAP direct)', 'ldap-direct.js', [JSON.stringify(ldap)], CPU_ANY);
+      const ldapBridge = await start<BridgeCommands>('target C (LDAP)', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: await mkdirIn(scratch, 'c-ldap'), ldap }))], CPU_ANY);
+      const names = users.slice(0, plan.ldap.users);
+      const subjectsLdap = [
+        { name: 'L' as const, target: loginShareTarget(direct.info['port'], names) },
+        { name: 'C' as const, target: loginShareTarget(ldapBridge.info['port'], names) },
+      ];
+      for (const { name, target } of subjectsLdap) {
+        assertNoFailures(`LDAP target ${name}`, await loadgen.call('fixed', { target: { ...target, bodies: target.bodies.slice(0, 3) }, connections: 1 }));
+        const wrong = { ...target, bodies: ['username=u1&password=wrong&ipaddress=203.0.113.1'], expect: '<result>0</result>' };
+        assertNoFailures(`LDAP target ${name} given a wrong password`, await loadgen.call('fixed', { target: wrong, connections: 1 }));
+      }
+      const samples = { L: [] as number[][], C: [] as number[][] };
+      for (let round = 0; round < rounds; round++) {
+        for (const { name, target } of round % 2 ? [...subjectsLdap].reverse() : subjectsLdap) {
+          const r = await loadgen.call('open', { target, ratePerSecond: rate, connections: 64, warmupMs, durationMs });
+          assertNoFailures(`LDAP target ${name}`, r);
+          samples[name].push(r.samples ?? []);
+          log(`  round ${round + 1} ${name}: p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms`);
+        }
+      }
+      report.ldap(plan.ldap, samples);
+      await Promise.allSettled([direct.stop(), ldapBridge.stop()]);
+    }
   }
 
   process.stdout.write(report.render());

@@ -54,6 +54,8 @@ install_debian_packages() {
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
   [ -x /usr/sbin/slapd ] || missing+=(slapd)
   command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
+  # The LDAP tests make a CA and a certificate for slapd's LDAPS and StartTLS (test/support/test-ca.ts).
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   if [ ${#missing[@]} -eq 0 ]; then
     log "redis-server, slapd and ldap-utils already installed"
     return

@@ -78,6 +78,12 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
       }
       return;
     }
+    for (const field of type.envOnly ?? []) {
+      const written = valueAt((source.data as { connectors?: unknown[] } | null)?.connectors?.[index], field);
+      if (written !== undefined && !(typeof written === 'string' && /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(written.trim()))) {
+        issues.push(issueAt(['connectors', index, ...field], 'a secret: give it as an environment variable reference such as ${LDAP_BIND_PASSWORD}, not in the file'));
+      }
+    }
     connectors.push(result.data as ConnectorConfig);
   });
 
@@ -116,4 +122,13 @@ function applyEnvOverrides(data: Record<string, unknown>, env: NodeJS.ProcessEnv
     }
     node[path[path.length - 1]!] = value;
   }
+}
+
+function valueAt(data: unknown, path: readonly string[]): unknown {
+  let node = data;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }

@@ -5,6 +5,8 @@ import type { GroupResolver } from '../groups/group-resolver.js';
 import { createLocalConnector, localConnectorSchema } from './local/local-connector.js';
 import { createOidcConnector } from './oidc/oidc-connector.js';
 import { oidcConnectorSchema } from './oidc/oidc-config.js';
+import { createLdapConnector } from './ldap/ldap-connector.js';
+import { LDAP_ENV_ONLY_FIELDS, ldapConnectorSchema } from './ldap/ldap-config.js';
 
 /** What a connector factory may be given besides its own config section. */
 export interface ConnectorDeps {
@@ -17,6 +19,8 @@ export interface ConnectorDeps {
 interface ConnectorType<S extends z.ZodType> {
   schema: S;
   create(config: z.output<S>, deps: ConnectorDeps): PasswordConnector;
+  /** Fields whose value must be a `${ENV}` reference in the file (a secret never written into it). */
+  envOnly?: ReadonlyArray<readonly string[]>;
 }
 
 function connectorType<S extends z.ZodType>(entry: ConnectorType<S>): ConnectorType<z.ZodType> {
@@ -27,6 +31,7 @@ function connectorType<S extends z.ZodType>(entry: ConnectorType<S>): ConnectorT
 export const CONNECTOR_TYPES: Record<string, ConnectorType<z.ZodType>> = {
   local: connectorType({ schema: localConnectorSchema, create: (config) => createLocalConnector(config) }),
   oidc: connectorType({ schema: oidcConnectorSchema, create: (config, deps) => createOidcConnector(config, deps) }),
+  ldap: connectorType({ schema: ldapConnectorSchema, create: (config, deps) => createLdapConnector(config, deps), envOnly: LDAP_ENV_ONLY_FIELDS }),
 };
 
 /** A validated connector section: its `id` and `type`, the rest owned by that type's schema. */

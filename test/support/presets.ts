@@ -11,12 +11,15 @@ import { oidcConnectorSchema, type OidcConnectorConfig } from '../../src/connect
 export const PROVIDERS_DIR = fileURLToPath(new URL('../../providers/', import.meta.url));
 export const PRESET_NAMES = ['keycloak', 'entra-id', 'okta', 'auth0', 'adfs', 'generic-oidc'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
+/** The `type: ldap` presets (test/providers/ldap-presets.test.ts). */
+export const LDAP_PRESET_NAMES = ['active-directory', 'openldap'] as const;
+export type LdapPresetName = (typeof LDAP_PRESET_NAMES)[number];
 
-export function presetPath(name: PresetName, file: 'connector.yaml' | 'README.md' = 'connector.yaml'): string {
+export function presetPath(name: PresetName | LdapPresetName, file: 'connector.yaml' | 'README.md' = 'connector.yaml'): string {
   return `${PROVIDERS_DIR}${name}/${file}`;
 }
 
-export function readPreset(name: PresetName): string {
+export function readPreset(name: PresetName | LdapPresetName): string {
   return readFileSync(presetPath(name), 'utf8');
 }
 

@@ -1,17 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'ldapts';
-import { LDAP_ADMIN, LDAP_BASE_DN, LDAP_BIND_ACCOUNT, ldapFixtureEntries, sshaHash } from '../ldap-fixture.js';
+import { Attribute, Change, Client } from 'ldapts';
+import { LDAP_ADMIN, LDAP_BASE_DN, LDAP_BIND_ACCOUNT, LDAP_PPOLICY_DN, ldapFixtureEntries, ldapFixtureModifications, sshaHash } from '../ldap-fixture.js';
+import { makeTestCertificates } from '../test-ca.js';
 import { freeLoopbackPort } from './free-port.js';
 import { spawnServer, waitUntilReady } from './server-process.js';
 import { makeServerDir, removeServerDir } from './temp-dir.js';
 
 /** Where a test reaches the slapd the harness started (serializable for `provide`). */
 export interface SlapdServerInfo {
-  /** `ldap://127.0.0.1:port` */
+  /** `ldap://127.0.0.1:port` (StartTLS offered too) */
   url: string;
   port: number;
+  /** `ldaps://127.0.0.1:port`: TLS with a certificate for 127.0.0.1 and localhost signed by `caPem`. */
+  ldapsUrl: string;
+  /** The test CA that signed the server's certificate (made for this run). */
+  caPem: string;
   baseDn: string;
   bindDn: string;
   bindPassword: string;
@@ -32,19 +37,25 @@ const MODULE_DIR = process.env.LSB_LDAP_MODULE_DIR ?? '/usr/lib/ldap';
  */
 export async function startSlapd(options: { startTimeoutMs?: number } = {}): Promise<SlapdServer> {
   const port = await freeLoopbackPort();
+  const tlsPort = await freeLoopbackPort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = `ldaps://127.0.0.1:${tlsPort}`;
   const dir = await makeServerDir('slapd');
   await mkdir(join(dir, 'db'));
+  const certificates = await makeTestCertificates();
+  await writeFile(join(dir, 'ca.pem'), certificates.caPem);
+  await writeFile(join(dir, 'server.pem'), certificates.certPem);
+  await writeFile(join(dir, 'server.key'), certificates.keyPem, { mode: 0o600 });
   await writeFile(join(dir, 'slapd.conf'), slapdConf(dir));
   const server = spawnServer({
     name: 'slapd',
     command: process.env.LSB_SLAPD ?? '/usr/sbin/slapd',
     // -d keeps slapd in the foreground (its own log level 0 = only errors and start/stop notices).
-    args: ['-f', join(dir, 'slapd.conf'), '-h', `${url}/`, '-d', '0'],
+    args: ['-f', join(dir, 'slapd.conf'), '-h', `${url}/ ${ldapsUrl}/`, '-d', '0'],
     logFile: join(dir, 'slapd.log'),
   });
   try {
-    await waitUntilReady(server, () => acceptsConnections(port), options.startTimeoutMs ?? 20_000, 100);
+    await waitUntilReady(server, async () => (await acceptsConnections(port)) && acceptsConnections(tlsPort), options.startTimeoutMs ?? 20_000, 100);
     await seedDirectory(url);
   } catch (err) {
     await server.stop(1_000);
@@ -54,6 +65,8 @@ export async function startSlapd(options: { startTimeoutMs?: number } = {}): Pro
   const info: SlapdServerInfo = {
     url,
     port,
+    ldapsUrl,
+    caPem: certificates.caPem,
     baseDn: LDAP_BASE_DN,
     bindDn: LDAP_BIND_ACCOUNT.dn,
     bindPassword: LDAP_BIND_ACCOUNT.password,
@@ -73,11 +86,16 @@ function slapdConf(dir: string): string {
 include ${SCHEMA_DIR}/core.schema
 include ${SCHEMA_DIR}/cosine.schema
 include ${SCHEMA_DIR}/inetorgperson.schema
+include ${SCHEMA_DIR}/nis.schema
 modulepath ${MODULE_DIR}
 moduleload back_mdb
 moduleload memberof
+moduleload ppolicy
 pidfile ${join(dir, 'slapd.pid')}
 argsfile ${join(dir, 'slapd.args')}
+TLSCACertificateFile ${join(dir, 'ca.pem')}
+TLSCertificateFile ${join(dir, 'server.pem')}
+TLSCertificateKeyFile ${join(dir, 'server.key')}
 
 database mdb
 maxsize 16777216
@@ -92,6 +110,10 @@ memberof-group-oc groupOfNames
 memberof-member-ad member
 memberof-memberof-ad memberOf
 memberof-refint TRUE
+
+# A locked account (pwdAccountLockedTime) cannot bind, whatever the password; slapd answers invalidCredentials.
+overlay ppolicy
+ppolicy_default "${LDAP_PPOLICY_DN}"
 
 # Passwords can only be used to bind; nobody reads them. Anonymous users can bind but not search.
 access to attrs=userPassword
@@ -125,6 +147,10 @@ async function seedDirectory(url: string): Promise<void> {
   try {
     await client.bind(LDAP_ADMIN.dn, LDAP_ADMIN.password);
     for (const entry of ldapFixtureEntries()) await client.add(entry.dn, entry.attributes);
+    for (const change of ldapFixtureModifications()) {
+      const changes = Object.entries(change.add).map(([type, values]) => new Change({ operation: 'add', modification: new Attribute({ type, values }) }));
+      await client.modify(change.dn, changes);
+    }
   } finally {
     await client.unbind();
   }
