@@ -82,6 +82,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       withCircuitBreaker(connector, {
         failureThreshold: config.security.circuitBreaker.failureThreshold,
         openMs: config.security.circuitBreaker.openSeconds * 1000,
+        probeIntervalMs: config.security.circuitBreaker.probeIntervalMs,
+        probeTimeoutMs: config.security.circuitBreaker.probeIntervalMs,
         onStateChange(connectorId, state) {
           metrics.circuitState.set({ connector: connectorId }, breakerStates[state]);
           log.warn({ connector: connectorId, state }, state === 'open' ? 'IdP unreachable: circuit open, failing fast' : `circuit ${state}`);

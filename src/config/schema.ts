@@ -130,15 +130,17 @@ export const configSchema = z
           .object({
             failureThreshold: z.number().int().min(1).default(5),
             openSeconds: z.number().int().min(1).default(30),
+            /** While open, the IdP is probed this often (each probe bounded by the same time); an answer closes it. */
+            probeIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
           })
           .strict()
-          .default({ failureThreshold: 5, openSeconds: 30 }),
+          .default({ failureThreshold: 5, openSeconds: 30, probeIntervalMs: 1_000 }),
       })
       .strict()
       .default({
         lockout: { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 },
         rateLimit: { perIpPerMinute: 60, perUsernamePerMinute: 20 },
-        circuitBreaker: { failureThreshold: 5, openSeconds: 30 },
+        circuitBreaker: { failureThreshold: 5, openSeconds: 30, probeIntervalMs: 1_000 },
       }),
     connectors: z
       .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _'), type: z.string() }).passthrough())
