@@ -64,9 +64,13 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         /** true: an IdP whose discovery fails or an unreachable Redis makes /readyz 503 instead of "degraded". */
         strictReadiness: z.boolean().default(false),
+        /** Readiness checks run in the background this often; /readyz answers from their last results at once. */
+        readinessIntervalMs: z.number().int().min(100).max(60_000).default(2_000),
+        /** Bound on one readiness check (an IdP that never answers counts as failed after this). */
+        readinessCheckTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 9090, enabled: true, strictReadiness: false }),
+      .default({ host: '0.0.0.0', port: 9090, enabled: true, strictReadiness: false, readinessIntervalMs: 2_000, readinessCheckTimeoutMs: 5_000 }),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
