@@ -12,6 +12,7 @@ import type { BridgeConfig } from './config/load-config.js';
 import { createCallerGuard } from './http/caller-guard.js';
 import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
 import { createOpsApp } from './http/ops-app.js';
+import { closeGracefully } from './http/graceful-close.js';
 import { createReadinessMonitor, type ReadinessCheck, type ReadinessMonitor } from './observability/readiness.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
@@ -221,8 +222,11 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     cache,
     connectors,
     async listen() {
-      const port = await listenOn(loginShareListener, config.server.host, config.server.port, servers);
-      const opsPort = config.ops.enabled ? await listenOn(getRequestListener(opsApp.fetch), config.ops.host, config.ops.port, servers) : undefined;
+      const timeouts = { keepAliveTimeoutMs: config.server.keepAliveTimeoutMs, headersTimeoutMs: config.server.headersTimeoutMs };
+      const port = await listenOn(loginShareListener, config.server.host, config.server.port, servers, timeouts);
+      const opsPort = config.ops.enabled
+        ? await listenOn(getRequestListener(opsApp.fetch), config.ops.host, config.ops.port, servers, timeouts)
+        : undefined;
       log.info({ port, opsPort, realms: [...realms.keys()] }, 'loginshare-bridge listening');
       // Discovery in the background, so the first login is not the slow one; failures retry on demand.
       for (const c of connectors.values()) {
@@ -235,7 +239,9 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     },
     async close() {
       readiness.stop();
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      // Logins in flight are answered (each is bounded by the login deadline); idle connections go at once.
+      const forceAfterMs = config.server.loginTimeoutMs + 2_000;
+      await Promise.all(servers.map((s) => closeGracefully(s, { forceAfterMs })));
       for (const w of watchers.values()) w.close();
       await Promise.all([...connectors.values()].map((c) => c.close?.()));
       await cache.close();
@@ -246,9 +252,18 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   };
 }
 
-function listenOn(listener: RequestListener, hostname: string, port: number, servers: Server[]): Promise<number> {
+function listenOn(
+  listener: RequestListener,
+  hostname: string,
+  port: number,
+  servers: Server[],
+  timeouts: { keepAliveTimeoutMs: number; headersTimeoutMs: number },
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer(listener);
+    // An ingress or load balancer that keeps idle connections longer than this would see them reset under it.
+    server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+    server.headersTimeout = timeouts.headersTimeoutMs;
     server.once('error', reject);
     server.listen(port, hostname, () => resolve((server.address() as AddressInfo).port));
     servers.push(server);

@@ -54,9 +54,13 @@ export const configSchema = z
         /** Whole-login deadline; Kayako itself gives up after 100 s. */
         loginTimeoutMs: z.number().int().min(500).max(90_000).default(20_000),
         trustedProxies: z.array(cidr).default([]),
+        /** How long an idle keep-alive connection stays open; longer than the idle timeout of a proxy in front. */
+        keepAliveTimeoutMs: z.number().int().min(1_000).max(600_000).default(5_000),
+        /** How long a client has to send a request's headers. */
+        headersTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 16_384, loginTimeoutMs: 20_000, trustedProxies: [] }),
+      .default({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 16_384, loginTimeoutMs: 20_000, trustedProxies: [], keepAliveTimeoutMs: 5_000, headersTimeoutMs: 60_000 }),
     ops: z
       .object({
         host: z.string().default('0.0.0.0'),
