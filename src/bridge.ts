@@ -149,6 +149,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       const routes: ConnectorRoute[] = realmConfig.connectors.map((route) => ({
         connector: connectors.get(route.use)!,
         ...(route.domains ? { domains: route.domains.map((d) => d.toLowerCase()) } : {}),
+        ...(route.fallback ? { fallback: true } : {}),
       }));
       const current = watcher;
       realms.set(realmConfig.id, {

@@ -37,6 +37,11 @@ export const realmSchema = z
             use: z.string().min(1),
             /** Usernames ending in @<domain> go here; no domains = everyone not routed elsewhere. */
             domains: z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'a domain such as contoso.com')).optional(),
+            /**
+             * Break-glass: asked only when the connectors before it could not reach their IdP (down, hung, circuit
+             * open) — never after the IdP answered, "wrong password" included.
+             */
+            fallback: z.boolean().default(false),
           })
           .strict(),
       )
