@@ -40,8 +40,6 @@ export interface ReadinessMonitor {
   report(): ReadinessReport;
   /** Runs every check that is not running already, now (after an event that may have changed one). */
   refresh(): void;
-  /** Resolves once every check has a result (startup, tests). */
-  settled(): Promise<void>;
   stop(): void;
 }
 
@@ -68,7 +66,7 @@ export function createReadinessMonitor(checks: readonly ReadinessCheck[], option
   }));
   let stopped = false;
 
-  const run = (state: CheckState): Promise<void> => {
+  const run = (state: CheckState): void => {
     state.running ??= withTimeout(state.check.check(), options.timeoutMs)
       .then(
         () => ({ name: state.check.name, critical: state.check.critical, ok: true }),
@@ -79,12 +77,11 @@ export function createReadinessMonitor(checks: readonly ReadinessCheck[], option
         state.at = now();
         state.running = undefined;
       });
-    return state.running;
   };
 
   const refresh = () => {
     if (stopped) return;
-    for (const state of states) void run(state);
+    for (const state of states) run(state);
   };
 
   refresh();
@@ -100,9 +97,6 @@ export function createReadinessMonitor(checks: readonly ReadinessCheck[], option
       return { status, ready, checks: results, ageMs: times.length === 0 ? 0 : Math.max(0, now() - Math.min(...times)) };
     },
     refresh,
-    async settled() {
-      await Promise.all(states.filter((s) => s.at === undefined).map((s) => run(s)));
-    },
     stop() {
       stopped = true;
       clearInterval(timer);
