@@ -23,7 +23,7 @@ afterEach(() => {
   server = undefined;
 });
 
-async function start(options: { allowFrom?: string[]; trustedProxies?: string[] } = {}) {
+async function start(options: { allowFrom?: string[]; trustedProxies?: string[]; realm?: Record<string, unknown> } = {}) {
   const attempts: LoginAttempt[] = [];
   const acceptsAnything: PasswordConnector = {
     id: 'lenient',
@@ -36,27 +36,27 @@ async function start(options: { allowFrom?: string[]; trustedProxies?: string[] 
       };
     },
   };
-  const realmConfig = realmSchema.parse({ id: 'r', secret: SECRET, rules: 'rules.yaml', connectors: [{ use: 'lenient' }], allowFrom: options.allowFrom ?? [] });
+  const realmConfig = realmSchema.parse({ id: 'r', secret: SECRET, rules: 'rules.yaml', connectors: [{ use: 'lenient' }], allowFrom: options.allowFrom ?? [], ...options.realm });
   const rules = parseRules('rules: []\n', 'rules.yaml');
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(...s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)) } });
   const listener = createLoginShareListener({
     realms: new Map([['r', { realm: createRealm(realmConfig, [{ connector: acceptsAnything }], () => rules), authorizeCaller: createCallerGuard(realmConfig, options.trustedProxies ?? []) }]]),
     flow: roomyLoginFlow(2_000),
-    bodyLimitBytes: 1_024,
+    bodyLimitBytes: 16_384,
     log,
     audit: log,
     metrics: createMetrics({ defaultMetrics: false }),
   });
   const served = await serveOnLoopback(listener);
   server = served.server;
-  const post = async (body: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`http://127.0.0.1:${served.port}/loginshare/r/user?key=${SECRET}`, {
+  const post = async (body: string, headers: Record<string, string> = {}, audience: 'user' | 'staff' = 'user') => {
+    const response = await fetch(`http://127.0.0.1:${served.port}/loginshare/r/${audience}?key=${SECRET}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       body,
     });
-    return readLoginShareAnswer(await response.text(), 'user');
+    return readLoginShareAnswer(await response.text(), audience);
   };
   return { post, attempts, lines };
 }
@@ -96,5 +96,24 @@ describe('an empty password', () => {
     const { post, attempts } = await start();
     expect(await post('username=alice&password=%20%20')).toMatchObject({ accepted: true });
     expect(attempts.map((a) => a.password)).toEqual(['  ']);
+  });
+});
+
+describe('a password longer than any real one', () => {
+  it('is refused before a connector sees it (1024 characters pass, 1025 do not)', async () => {
+    const { post, attempts } = await start();
+    expect(await post(`username=alice&password=${'p'.repeat(1_024)}`)).toMatchObject({ accepted: true });
+    expect(await post(`username=alice&password=${'p'.repeat(1_025)}`)).toMatchObject({ accepted: false });
+    expect(attempts.map((a) => a.password.length)).toEqual([1_024]);
+  });
+});
+
+describe('an audience the realm does not serve', () => {
+  it('staff logins switched off: refused without asking a connector, while user logins work', async () => {
+    const { post, attempts, lines } = await start({ realm: { audiences: { user: true, staff: false } } });
+    expect(await post('username=sam&password=pw&interface=staff', {}, 'staff')).toMatchObject({ accepted: false });
+    expect(attempts).toEqual([]);
+    expect(lines.some((l) => l['outcome'] === 'audience_refused')).toBe(true);
+    expect(await post('username=alice&password=pw')).toMatchObject({ accepted: true });
   });
 });
