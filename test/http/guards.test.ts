@@ -10,6 +10,8 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { readLoginShareAnswer } from '../../src/probe/kayako-judge.js';
 import { createRealm } from '../../src/realm/realm.js';
 import { parseRules } from '../../src/rules/index.js';
+import type { LoginFlowDeps } from '../../src/loginshare/login-flow.js';
+import { createLoginThrottle } from '../../src/security/login-throttle.js';
 import { roomyLoginFlow, serveOnLoopback } from '../support/loginshare-listener.js';
 
 /**
@@ -23,7 +25,7 @@ afterEach(() => {
   server = undefined;
 });
 
-async function start(options: { allowFrom?: string[]; trustedProxies?: string[]; realm?: Record<string, unknown> } = {}) {
+async function start(options: { allowFrom?: string[]; trustedProxies?: string[]; realm?: Record<string, unknown>; flow?: LoginFlowDeps } = {}) {
   const attempts: LoginAttempt[] = [];
   const acceptsAnything: PasswordConnector = {
     id: 'lenient',
@@ -42,7 +44,7 @@ async function start(options: { allowFrom?: string[]; trustedProxies?: string[];
   const log = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(...s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)) } });
   const listener = createLoginShareListener({
     realms: new Map([['r', { realm: createRealm(realmConfig, [{ connector: acceptsAnything }], () => rules), authorizeCaller: createCallerGuard(realmConfig, options.trustedProxies ?? []) }]]),
-    flow: roomyLoginFlow(2_000),
+    flow: options.flow ?? roomyLoginFlow(2_000),
     bodyLimitBytes: 16_384,
     log,
     audit: log,
@@ -115,5 +117,19 @@ describe('an audience the realm does not serve', () => {
     expect(attempts).toEqual([]);
     expect(lines.some((l) => l['outcome'] === 'audience_refused')).toBe(true);
     expect(await post('username=alice&password=pw')).toMatchObject({ accepted: true });
+  });
+});
+
+describe('the per-username rate limit', () => {
+  it('refuses past the limit without asking the connector', async () => {
+    const throttle = createLoginThrottle({ kind: 'memory', maxEntries: 100 }, {
+      lockout: { maxFailures: 100, windowSeconds: 60, lockSeconds: 60 },
+      rateLimit: { perIpPerMinute: 100, perUsernamePerMinute: 2 },
+    });
+    const { post, attempts, lines } = await start({ flow: { throttle, loginTimeoutMs: 2_000 } });
+    for (let i = 0; i < 2; i++) expect(await post('username=alice&password=pw&ipaddress=203.0.113.5')).toMatchObject({ accepted: true });
+    expect(await post('username=alice&password=pw&ipaddress=198.51.100.1')).toMatchObject({ accepted: false, kayakoMessage: expect.stringMatching(/too many/i) });
+    expect(attempts).toHaveLength(2);
+    expect(lines.some((l) => l['outcome'] === 'rate_limited')).toBe(true);
   });
 });
