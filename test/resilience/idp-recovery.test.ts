@@ -132,7 +132,7 @@ describe('logins after an IdP outage', () => {
     expect(lateInOutage.length).toBeGreaterThan(20);
     for (const a of lateInOutage) {
       expect(a.ok).toBe(false);
-      expect(a.ms).toBeLessThan(500);
+      expect(a.ms).toBeLessThan(1_000); // waiting on the IdP would take its 1.5 s timeout
     }
 
     // Back: every login that started 2 s after the recovery succeeded, including while the hung ones timed out.
