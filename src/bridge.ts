@@ -11,7 +11,9 @@ import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
 import { createCallerGuard } from './http/caller-guard.js';
 import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
-import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
+import { createOpsApp } from './http/ops-app.js';
+import { closeGracefully } from './http/graceful-close.js';
+import { createReadinessMonitor, type ReadinessCheck, type ReadinessMonitor } from './observability/readiness.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
 import { BUILD_INFO } from './observability/build-info.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
@@ -28,6 +30,7 @@ export interface Bridge {
   /** The LoginShare routes (a Hono app) as @hono/node-server's listener for a `node:http` server. */
   loginShareListener: RequestListener;
   opsApp: ReturnType<typeof createOpsApp>;
+  readiness: ReadinessMonitor;
   metrics: BridgeMetrics;
   log: Logger;
   cache: KeyValueCache;
@@ -49,6 +52,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
 
   let sharedCacheFailure: Error | undefined;
+  // Set once the checks exist (below); the cache reports its changes before that only at startup.
+  let readinessChanged = () => {};
   const cache = await createCache(
     {
       ...(config.cache.redis ? { redis: config.cache.redis } : {}),
@@ -59,15 +64,18 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
         sharedCacheFailure = err;
         metrics.cacheDegraded.inc({ store: 'redis' });
         log.warn({ err: { message: err.message } }, 'shared cache unavailable: using this replica\'s memory (logins continue)');
+        readinessChanged();
       },
       onRecovered() {
         sharedCacheFailure = undefined;
+        readinessChanged();
         log.info('shared cache answers again');
       },
     },
   );
 
   const connectors = new Map<string, PasswordConnector>();
+  const breakers = new Map<string, ReturnType<typeof withCircuitBreaker>>();
   const breakerStates = { closed: 0, half_open: 1, open: 2 } as const;
   // Group lookups that call a directory API (Graph, Okta) share the cache; hits and misses become metrics.
   const groupCache: GroupCacheOptions = {
@@ -78,17 +86,19 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   for (const section of config.connectors) {
     const connector = createConnector(section, { groupCache });
     metrics.circuitState.set({ connector: connector.id }, 0);
-    connectors.set(
-      section.id,
-      withCircuitBreaker(connector, {
+    const breaker = withCircuitBreaker(connector, {
         failureThreshold: config.security.circuitBreaker.failureThreshold,
         openMs: config.security.circuitBreaker.openSeconds * 1000,
+        probeIntervalMs: config.security.circuitBreaker.probeIntervalMs,
+        probeTimeoutMs: config.security.circuitBreaker.probeIntervalMs,
         onStateChange(connectorId, state) {
           metrics.circuitState.set({ connector: connectorId }, breakerStates[state]);
           log.warn({ connector: connectorId, state }, state === 'open' ? 'IdP unreachable: circuit open, failing fast' : `circuit ${state}`);
+          readinessChanged();
         },
-      }),
-    );
+      });
+    connectors.set(section.id, breaker);
+    breakers.set(section.id, breaker);
   }
 
   // A rule naming a connector or realm the config does not define would silently never match.
@@ -140,6 +150,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       const routes: ConnectorRoute[] = realmConfig.connectors.map((route) => ({
         connector: connectors.get(route.use)!,
         ...(route.domains ? { domains: route.domains.map((d) => d.toLowerCase()) } : {}),
+        ...(route.fallback ? { fallback: true } : {}),
       }));
       const current = watcher;
       realms.set(realmConfig.id, {
@@ -173,14 +184,23 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   });
 
   const strict = config.ops.strictReadiness;
-  const readiness: ReadinessCheck[] = [
+  const checkTimeoutMs = config.ops.readinessCheckTimeoutMs;
+  const readinessChecks: ReadinessCheck[] = [
     { name: 'rules', critical: true, check: async () => void [...watchers.values()].map((w) => w.current()) },
-    ...[...connectors.values()]
+    ...[...breakers.values()]
       .filter((c) => c.prepare)
-      .map((c) => ({ name: `connector:${c.id}`, critical: strict, check: () => prepareWithin(c, 5_000) })),
+      .map((c) => ({
+        name: `connector:${c.id}`,
+        critical: strict,
+        check: async () => {
+          await prepareWithin(c, checkTimeoutMs);
+          // Discovery is kept once it worked; the breaker knows whether the IdP answers logins now.
+          if (c.state() !== 'closed') throw new Error(`IdP not answering logins (circuit ${c.state().replace('_', '-')})`);
+        },
+      })),
   ];
   if (config.cache.redis) {
-    readiness.push({
+    readinessChecks.push({
       name: 'redis',
       critical: strict,
       // A read goes through the fail-open cache, which retries Redis and so notices when it is back.
@@ -190,19 +210,25 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       },
     });
   }
+  const readiness = createReadinessMonitor(readinessChecks, { intervalMs: config.ops.readinessIntervalMs, timeoutMs: checkTimeoutMs });
+  readinessChanged = () => readiness.refresh();
   const opsApp = createOpsApp({ registry: metrics.registry, readiness });
 
   const servers: Server[] = [];
   return {
     loginShareListener,
     opsApp,
+    readiness,
     metrics,
     log,
     cache,
     connectors,
     async listen() {
-      const port = await listenOn(loginShareListener, config.server.host, config.server.port, servers);
-      const opsPort = config.ops.enabled ? await listenOn(getRequestListener(opsApp.fetch), config.ops.host, config.ops.port, servers) : undefined;
+      const timeouts = { keepAliveTimeoutMs: config.server.keepAliveTimeoutMs, headersTimeoutMs: config.server.headersTimeoutMs };
+      const port = await listenOn(loginShareListener, config.server.host, config.server.port, servers, timeouts);
+      const opsPort = config.ops.enabled
+        ? await listenOn(getRequestListener(opsApp.fetch), config.ops.host, config.ops.port, servers, timeouts)
+        : undefined;
       log.info({ version: BUILD_INFO.version, node: BUILD_INFO.node, port, opsPort, realms: [...realms.keys()] }, 'loginshare-bridge listening');
       // Discovery in the background, so the first login is not the slow one; failures retry on demand.
       for (const c of connectors.values()) {
@@ -214,7 +240,10 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       return { port, opsPort };
     },
     async close() {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      readiness.stop();
+      // Logins in flight are answered (each is bounded by the login deadline); idle connections go at once.
+      const forceAfterMs = config.server.loginTimeoutMs + 2_000;
+      await Promise.all(servers.map((s) => closeGracefully(s, { forceAfterMs })));
       for (const w of watchers.values()) w.close();
       await Promise.all([...connectors.values()].map((c) => c.close?.()));
       await cache.close();
@@ -225,9 +254,18 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   };
 }
 
-function listenOn(listener: RequestListener, hostname: string, port: number, servers: Server[]): Promise<number> {
+function listenOn(
+  listener: RequestListener,
+  hostname: string,
+  port: number,
+  servers: Server[],
+  timeouts: { keepAliveTimeoutMs: number; headersTimeoutMs: number },
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer(listener);
+    // An ingress or load balancer that keeps idle connections longer than this would see them reset under it.
+    server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+    server.headersTimeout = timeouts.headersTimeoutMs;
     server.once('error', reject);
     server.listen(port, hostname, () => resolve((server.address() as AddressInfo).port));
     servers.push(server);

@@ -37,6 +37,11 @@ export const realmSchema = z
             use: z.string().min(1),
             /** Usernames ending in @<domain> go here; no domains = everyone not routed elsewhere. */
             domains: z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'a domain such as contoso.com')).optional(),
+            /**
+             * Break-glass: asked only when the connectors before it could not reach their IdP (down, hung, circuit
+             * open) — never after the IdP answered, "wrong password" included.
+             */
+            fallback: z.boolean().default(false),
           })
           .strict(),
       )
@@ -54,9 +59,13 @@ export const configSchema = z
         /** Whole-login deadline; Kayako itself gives up after 100 s. */
         loginTimeoutMs: z.number().int().min(500).max(90_000).default(20_000),
         trustedProxies: z.array(cidr).default([]),
+        /** How long an idle keep-alive connection stays open; longer than the idle timeout of a proxy in front. */
+        keepAliveTimeoutMs: z.number().int().min(1_000).max(600_000).default(5_000),
+        /** How long a client has to send a request's headers. */
+        headersTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 16_384, loginTimeoutMs: 20_000, trustedProxies: [] }),
+      .default({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 16_384, loginTimeoutMs: 20_000, trustedProxies: [], keepAliveTimeoutMs: 5_000, headersTimeoutMs: 60_000 }),
     ops: z
       .object({
         host: z.string().default('0.0.0.0'),
@@ -64,9 +73,13 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         /** true: an IdP whose discovery fails or an unreachable Redis makes /readyz 503 instead of "degraded". */
         strictReadiness: z.boolean().default(false),
+        /** Readiness checks run in the background this often; /readyz answers from their last results at once. */
+        readinessIntervalMs: z.number().int().min(100).max(60_000).default(2_000),
+        /** Bound on one readiness check (an IdP that never answers counts as failed after this). */
+        readinessCheckTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 9090, enabled: true, strictReadiness: false }),
+      .default({ host: '0.0.0.0', port: 9090, enabled: true, strictReadiness: false, readinessIntervalMs: 2_000, readinessCheckTimeoutMs: 5_000 }),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -130,15 +143,17 @@ export const configSchema = z
           .object({
             failureThreshold: z.number().int().min(1).default(5),
             openSeconds: z.number().int().min(1).default(30),
+            /** While open, the IdP is probed this often (each probe bounded by the same time); an answer closes it. */
+            probeIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
           })
           .strict()
-          .default({ failureThreshold: 5, openSeconds: 30 }),
+          .default({ failureThreshold: 5, openSeconds: 30, probeIntervalMs: 1_000 }),
       })
       .strict()
       .default({
         lockout: { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 },
         rateLimit: { perIpPerMinute: 60, perUsernamePerMinute: 20 },
-        circuitBreaker: { failureThreshold: 5, openSeconds: 30 },
+        circuitBreaker: { failureThreshold: 5, openSeconds: 30, probeIntervalMs: 1_000 },
       }),
     connectors: z
       .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _'), type: z.string() }).passthrough())

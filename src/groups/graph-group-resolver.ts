@@ -1,6 +1,6 @@
 import { GroupLookupError } from './group-lookup-error.js';
 import type { GroupResolver } from './group-resolver.js';
-import { getJson, sameOrigin } from './http-json.js';
+import { getJsonRetryingOnce, sameOrigin } from './http-json.js';
 
 /**
  * Microsoft Entra ID groups from Microsoft Graph: `GET {baseUrl}/me/transitiveMemberOf`, every page, groups only.
@@ -53,9 +53,10 @@ export function createGraphGroupResolver(options: GraphGroupsOptions): GroupReso
         if (page >= options.maxPages) {
           throw new GroupLookupError('ERR_GRAPH_TOO_MANY_PAGES', `Microsoft Graph: more than ${options.maxPages} pages of memberships; raise groups.graph.maxPages`);
         }
-        const response = await getJson(url, {
+        // Graph throttles with 429 (and sheds load with 503) and says in Retry-After when to come back.
+        const response = await getJsonRetryingOnce(url, {
           headers: { authorization: `Bearer ${accessToken}` },
-          signal: deadline.signal,
+          deadline,
           timeoutMs: options.timeoutMs,
         });
         if (response.status !== 200) throw graphFailure(response.status, response.body);

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import type { Deadline } from '../login/deadline.js';
 import { GroupLookupError } from './group-lookup-error.js';
 
 /**
@@ -64,6 +66,45 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<Jso
       { cause: err },
     );
   }
+}
+
+/** Throttled (429) or briefly unavailable (503): the answers that come with a time to try again. */
+const RETRYABLE_STATUSES = new Set([429, 503]);
+/** The retry must still have this long for itself once the wait is over. */
+const MIN_TIME_FOR_RETRY_MS = 250;
+
+export interface RetryingGetOptions extends Omit<GetJsonOptions, 'signal'> {
+  deadline: Deadline;
+  /** When the API says to come back, in ms from now; default: the Retry-After header. */
+  retryAfterMs?(response: JsonResponse): number | undefined;
+}
+
+/**
+ * `getJson`, and — when the API answers 429 or 503 with a time to come back that fits in the login's deadline —
+ * one retry after that wait. Only one: a directory that throttles again gets its answer reported, and a wait
+ * that would outlast the login is not started at all (the person would only wait longer for the same failure).
+ */
+export async function getJsonRetryingOnce(url: string, options: RetryingGetOptions): Promise<JsonResponse> {
+  const { deadline, retryAfterMs: waitFor = (r) => retryAfterMs(r.headers), ...rest } = options;
+  const first = await getJson(url, { ...rest, signal: deadline.signal });
+  if (!RETRYABLE_STATUSES.has(first.status)) return first;
+  const waitMs = waitFor(first);
+  if (waitMs === undefined || waitMs + MIN_TIME_FOR_RETRY_MS > deadline.remainingMs()) return first;
+  try {
+    await sleep(waitMs, undefined, { signal: deadline.signal });
+  } catch {
+    return first;
+  }
+  return getJson(url, { ...rest, signal: deadline.signal });
+}
+
+/** RFC 9110 §10.2.3 Retry-After: delay-seconds or an HTTP-date; undefined when absent or unreadable. */
+export function retryAfterMs(headers: JsonResponse['headers'], now = Date.now()): number | undefined {
+  const value = headerValues(headers, 'retry-after')[0]?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** A header's values, whether undici gave one string or several. */

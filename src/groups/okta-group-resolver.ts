@@ -1,6 +1,6 @@
 import { GroupLookupError } from './group-lookup-error.js';
 import type { GroupResolver } from './group-resolver.js';
-import { getJson, headerValues, sameOrigin } from './http-json.js';
+import { getJsonRetryingOnce, headerValues, retryAfterMs, sameOrigin, type JsonResponse } from './http-json.js';
 import type { OktaApiAuth } from './okta-api-auth.js';
 
 /**
@@ -36,10 +36,11 @@ export function createOktaGroupResolver(options: OktaGroupsOptions): GroupResolv
         if (page >= options.maxPages) {
           throw new GroupLookupError('ERR_OKTA_TOO_MANY_PAGES', `Okta groups API: more than ${options.maxPages} pages; raise groups.okta.maxPages`);
         }
-        const response = await getJson(url, {
+        const response = await getJsonRetryingOnce(url, {
           headers: { authorization: await options.auth.authorization(deadline.signal) },
-          signal: deadline.signal,
+          deadline,
           timeoutMs: options.timeoutMs,
+          retryAfterMs: oktaRetryAfterMs,
         });
         if (response.status !== 200) throw oktaFailure(response.status, response.body);
         if (!Array.isArray(response.body)) {
@@ -55,6 +56,17 @@ export function createOktaGroupResolver(options: OktaGroupsOptions): GroupResolv
       return [...groups];
     },
   };
+}
+
+/**
+ * When Okta says to come back: a Retry-After if there is one (a 503, or a proxy in front), else for a 429 the
+ * rate-limit window's end, `X-Rate-Limit-Reset` in UTC epoch seconds (Okta's documented rate-limit headers).
+ */
+export function oktaRetryAfterMs(response: JsonResponse, now = Date.now()): number | undefined {
+  const retryAfter = retryAfterMs(response.headers, now);
+  if (retryAfter !== undefined || response.status !== 429) return retryAfter;
+  const reset = Number(headerValues(response.headers, 'x-rate-limit-reset')[0]);
+  return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : undefined;
 }
 
 /** The `rel="next"` target among Link headers (one header with several links, or several headers). */

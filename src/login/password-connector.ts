@@ -20,6 +20,12 @@ export interface PasswordConnector {
   login(attempt: LoginAttempt, deadline: Deadline): Promise<LoginOutcome>;
   /** Optional warm-up (discovery, key fetch) so the first login is not the slow one; drives readiness. */
   prepare?(deadline: Deadline): Promise<void>;
+  /**
+   * Optional: one cheap, uncached request that resolves when the IdP answers now (whatever the status) and rejects
+   * when it does not, within `deadline`. An open circuit breaker calls it in the background to notice the IdP is
+   * back without sending a real login into an outage.
+   */
+  probe?(deadline: Deadline): Promise<void>;
   /** Releases sockets and timers. */
   close?(): Promise<void>;
 }

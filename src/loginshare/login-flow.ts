@@ -1,6 +1,7 @@
 import type { Identity, LoginAttempt, LoginOutcome } from '../login/vocabulary.js';
 import type { PasswordConnector } from '../login/password-connector.js';
 import { deadlineIn } from '../login/deadline.js';
+import { isIdpOutage } from '../login/outage.js';
 import type { Realm } from '../realm/realm.js';
 import { evaluateRules, type RuleDecision } from '../rules/index.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
@@ -66,7 +67,12 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
     // Always present (possibly undefined), so every attempt object has one shape.
     staffInterface: request.staffInterface,
   };
-  const { outcome, connectorId } = await askConnectors(realm.connectorsFor(request.username), attempt, deps);
+  const { outcome, connectorId, fellBackFrom } = await askConnectors(
+    realm.connectorsFor(request.username),
+    attempt,
+    deps,
+    realm.fallbackConnectorsFor(request.username),
+  );
 
   switch (outcome.kind) {
     case 'ok': {
@@ -77,7 +83,9 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
         realmId: realm.id,
         staffInterface: request.staffInterface,
       });
-      return answerIdentity(request.audience, outcome.identity, decision, connectorId);
+      const answered = answerIdentity(request.audience, outcome.identity, decision, connectorId);
+      if (fellBackFrom) answered.detail = `break-glass: ${fellBackFrom} unavailable`;
+      return answered;
     }
     case 'invalid_credentials':
     case 'unknown_user': {
@@ -103,19 +111,47 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
 }
 
 /**
+ * Time kept back from the connectors for the break-glass fallback, when a realm has one: a hung IdP would
+ * otherwise use the whole login deadline and leave none for the accounts meant for exactly that moment.
+ */
+const FALLBACK_RESERVE_MS = 1_000;
+
+/**
  * The first connector that knows the username decides; `unknown_user` passes to the next. All of them share
  * one deadline. Also what `explain --login` runs.
+ *
+ * `fallbacks` (a realm's break-glass routes) are asked only when the decision was an IdP outage — never after an
+ * answer such as "wrong password", which would let a guess against the local hash stand in for the IdP's verdict.
+ * A fallback that does not know the username leaves the outage as the answer.
  */
 export async function askConnectors(
   connectors: readonly PasswordConnector[],
   attempt: LoginAttempt,
   deps: Pick<LoginFlowDeps, 'loginTimeoutMs' | 'onConnectorDone'>,
+  fallbacks: readonly PasswordConnector[] = [],
+): Promise<{ outcome: LoginOutcome; connectorId?: string; fellBackFrom?: string }> {
+  if (fallbacks.length === 0) return askInTurn(connectors, attempt, deps, deps.loginTimeoutMs);
+  const started = performance.now();
+  const reserveMs = Math.min(FALLBACK_RESERVE_MS, deps.loginTimeoutMs / 4);
+  const first = await askInTurn(connectors, attempt, deps, deps.loginTimeoutMs - reserveMs);
+  if (!isIdpOutage(first.outcome)) return first;
+  const leftMs = Math.max(reserveMs, deps.loginTimeoutMs - (performance.now() - started));
+  const second = await askInTurn(fallbacks, attempt, deps, leftMs);
+  if (second.outcome.kind === 'unknown_user') return first;
+  return { ...second, ...(first.connectorId ? { fellBackFrom: first.connectorId } : {}) };
+}
+
+async function askInTurn(
+  connectors: readonly PasswordConnector[],
+  attempt: LoginAttempt,
+  deps: Pick<LoginFlowDeps, 'onConnectorDone'>,
+  budgetMs: number,
 ): Promise<{ outcome: LoginOutcome; connectorId?: string }> {
   // One timer for the race below; upstream calls bound themselves by the time left (login/deadline.ts).
-  const deadline = deadlineIn(deps.loginTimeoutMs, 'login deadline reached');
+  const deadline = deadlineIn(budgetMs, 'login deadline reached');
   let timer: NodeJS.Timeout | undefined;
   const reached = new Promise<typeof DEADLINE>((resolve) => {
-    timer = setTimeout(resolve, deps.loginTimeoutMs, DEADLINE);
+    timer = setTimeout(resolve, budgetMs, DEADLINE);
     timer.unref();
   });
   try {

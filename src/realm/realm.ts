@@ -12,6 +12,8 @@ export interface Realm {
   readonly config: RealmConfig;
   /** The connectors to try for this username, in order (see `routeConnectors`). */
   connectorsFor(username: string): PasswordConnector[];
+  /** The break-glass connectors to ask when those could not reach their IdP (routes with `fallback: true`). */
+  fallbackConnectorsFor(username: string): PasswordConnector[];
   /** The rules in force now (hot-reloaded). */
   rules(): RuleSet;
   serves(audience: Audience): boolean;
@@ -22,6 +24,8 @@ export interface ConnectorRoute {
   connector: PasswordConnector;
   /** Lower-case domains; undefined = every username. */
   domains?: readonly string[];
+  /** Asked only when the others could not reach their IdP (see `fallbackConnectors`). */
+  fallback?: boolean;
 }
 
 /**
@@ -36,6 +40,7 @@ export function routeConnectors(routes: readonly ConnectorRoute[], username: str
   const chosen: PasswordConnector[] = [];
   let domainMatched = false;
   for (const route of routes) {
+    if (route.fallback) continue;
     if (route.domains) {
       if (domain !== undefined && route.domains.includes(domain)) {
         chosen.push(route.connector);
@@ -48,12 +53,28 @@ export function routeConnectors(routes: readonly ConnectorRoute[], username: str
   return chosen;
 }
 
+/**
+ * The fallback routes for a username, in order: each one whose domains match (or that has none). They are asked
+ * only after an IdP outage, so the domain routing of the others does not narrow them further.
+ */
+export function fallbackConnectors(routes: readonly ConnectorRoute[], username: string): PasswordConnector[] {
+  const at = username.lastIndexOf('@');
+  const domain = at >= 0 ? username.slice(at + 1).toLowerCase() : undefined;
+  return routes
+    .filter((route) => route.fallback && (!route.domains || (domain !== undefined && route.domains.includes(domain))))
+    .map((route) => route.connector);
+}
+
+const NONE: PasswordConnector[] = [];
+
 export function createRealm(config: RealmConfig, routes: readonly ConnectorRoute[], rules: () => RuleSet): Realm {
   const interfaces = new Set(config.staff.interfaces);
+  const hasFallback = routes.some((route) => route.fallback);
   return {
     id: config.id,
     config,
     connectorsFor: (username) => routeConnectors(routes, username),
+    fallbackConnectorsFor: hasFallback ? (username) => fallbackConnectors(routes, username) : () => NONE,
     rules,
     serves: (audience) => config.audiences[audience],
     staffInterfaceAllowed(staffInterface) {

@@ -20,6 +20,8 @@ import { clientCredentials, close, listen, readBody, send } from './fake-http.js
  * [paging]   https://learn.microsoft.com/en-us/graph/paging (@odata.nextLink is opaque; follow it as is)
  * [limited]  https://learn.microsoft.com/en-us/graph/permissions-overview#limited-information-returned-for-inaccessible-member-objects
  * [grapherr] https://learn.microsoft.com/en-us/graph/errors (error body { error: { code, message, innerError } })
+ * [throttle] https://learn.microsoft.com/en-us/graph/throttling (429 TooManyRequests with Retry-After in seconds; also
+ *            on 503 serviceNotAvailable)
  */
 
 /** Microsoft Graph's application id: the `aud` of v1 access tokens issued for Graph. */
@@ -77,7 +79,7 @@ export interface FakeEntra {
    * Graph requests answer this status and Graph error body [grapherr]: `times` of them (default 1), after
    * letting `afterRequests` more succeed (default 0) — e.g. 1 to fail on the second page.
    */
-  failGraph(status: number, code: string, options?: { times?: number; afterRequests?: number }): void;
+  failGraph(status: number, code: string, options?: { times?: number; afterRequests?: number; retryAfterSeconds?: number }): void;
   stop(): Promise<void>;
 }
 
@@ -105,7 +107,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
   let tokenRequests = 0;
   let graphRequests = 0;
   let graphLookups = 0;
-  let graphFailure: { status: number; code: string; times: number; afterRequests: number } | undefined;
+  let graphFailure: { status: number; code: string; times: number; afterRequests: number; retryAfterSeconds: number | undefined } | undefined;
 
   const login = createServer((req, res) => void handleLogin(req, res).catch((err: unknown) => send(res, 500, { error: String(err) })));
   const graph = createServer((req, res) => void handleGraph(req, res).catch((err: unknown) => send(res, 500, { error: String(err) })));
@@ -251,7 +253,9 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
       graphFailure.afterRequests--;
     } else if (graphFailure && graphFailure.times > 0) {
       graphFailure.times--;
-      return graphError(res, graphFailure.status, graphFailure.code, 'Injected failure.');
+      // Throttled and unavailable answers say when to come back [throttle].
+      const retryAfter = graphFailure.retryAfterSeconds;
+      return graphError(res, graphFailure.status, graphFailure.code, 'Injected failure.', retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
     }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer) return graphError(res, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
@@ -297,8 +301,8 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
     return send(res, 200, body);
   }
 
-  function graphError(res: ServerResponse, status: number, code: string, message: string): void {
-    send(res, status, { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } });
+  function graphError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+    send(res, status, { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } }, headers);
   }
 
   function groupId(name: string): string {
@@ -327,7 +331,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
       graphLookups = 0;
     },
     failGraph(status, code, options = {}) {
-      graphFailure = { status, code, times: options.times ?? 1, afterRequests: options.afterRequests ?? 0 };
+      graphFailure = { status, code, times: options.times ?? 1, afterRequests: options.afterRequests ?? 0, retryAfterSeconds: options.retryAfterSeconds };
     },
     async stop() {
       await Promise.all([close(login), close(graph)]);

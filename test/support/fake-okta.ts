@@ -21,6 +21,8 @@ import { clientCredentials, close, listen, readBody, send } from './fake-http.js
  * [paging]   https://developer.okta.com/docs/api/#pagination (Link: <…>; rel="self" / rel="next", `after` cursor, `limit`)
  * [apierr]   https://developer.okta.com/docs/reference/error-codes/ (errorCode E0000011, E0000006, E0000007 …)
  * [direct]   https://developer.okta.com/docs/guides/configure-direct-auth-grants/ (mfa_required + mfa_token)
+ * [ratelimit] https://developer.okta.com/docs/reference/rl-best-practices/ (429 E0000047 with X-Rate-Limit-Limit,
+ *            -Remaining and -Reset, the reset in UTC epoch seconds)
  */
 export interface FakeOktaUser {
   login: string;
@@ -64,6 +66,12 @@ export interface FakeOkta {
   userId(login: string): string;
   counters(): { tokenRequests: number; appTokenRequests: number; groupsApiRequests: number };
   resetCounters(): void;
+  /**
+   * The next `times` (default 1) list-user-groups requests answer `status`: 429 as Okta's rate limit does
+   * [ratelimit] (E0000047, X-Rate-Limit-* headers, the reset `resetInSeconds` from now), anything else as E0000009;
+   * with `retryAfterSeconds`, a Retry-After header too (what a proxy in front of Okta, or a 503, may send).
+   */
+  failGroups(status: number, options?: { times?: number; resetInSeconds?: number; retryAfterSeconds?: number }): void;
   stop(): Promise<void>;
 }
 
@@ -86,6 +94,7 @@ export async function startFakeOkta(options: FakeOktaOptions): Promise<FakeOkta>
   let tokenRequests = 0;
   let appTokenRequests = 0;
   let groupsApiRequests = 0;
+  let groupsFailure: { status: number; times: number; resetInSeconds: number | undefined; retryAfterSeconds: number | undefined } | undefined;
 
   const server = createServer((req, res) => void handle(req, res).catch((err: unknown) => send(res, 500, { error: String(err) })));
   const orgUrl = await listen(server);
@@ -218,6 +227,20 @@ export async function startFakeOkta(options: FakeOktaOptions): Promise<FakeOkta>
 
   function listUserGroups(req: IncomingMessage, res: ServerResponse, url: URL, id: string): void {
     groupsApiRequests++;
+    if (groupsFailure && groupsFailure.times > 0) {
+      groupsFailure.times--;
+      const headers: Record<string, string> = {};
+      if (groupsFailure.retryAfterSeconds !== undefined) headers['retry-after'] = String(groupsFailure.retryAfterSeconds);
+      if (groupsFailure.status === 429) {
+        Object.assign(headers, {
+          'x-rate-limit-limit': '600',
+          'x-rate-limit-remaining': '0',
+          'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000 + (groupsFailure.resetInSeconds ?? 60))),
+        });
+        return send(res, 429, apiErrorBody('E0000047', 'API call exceeded rate limit due to too many requests.'), headers);
+      }
+      return send(res, groupsFailure.status, apiErrorBody('E0000009', 'Internal Server Error'), headers);
+    }
     const authorization = req.headers.authorization ?? '';
     const ssws = /^SSWS (.+)$/.exec(authorization)?.[1];
     const bearer = /^Bearer (.+)$/.exec(authorization)?.[1];
@@ -272,6 +295,9 @@ export async function startFakeOkta(options: FakeOktaOptions): Promise<FakeOkta>
       appTokenRequests = 0;
       groupsApiRequests = 0;
     },
+    failGroups(status, options = {}) {
+      groupsFailure = { status, times: options.times ?? 1, resetInSeconds: options.resetInSeconds, retryAfterSeconds: options.retryAfterSeconds };
+    },
     stop: () => close(server),
   };
 }
@@ -286,5 +312,9 @@ function groupId(name: string): string {
 
 /** [apierr] the management API's error body. */
 function apiError(res: ServerResponse, status: number, errorCode: string, errorSummary: string): void {
-  send(res, status, { errorCode, errorSummary, errorLink: errorCode, errorId: `oae${randomUUID().replace(/-/g, '').slice(0, 19)}`, errorCauses: [] });
+  send(res, status, apiErrorBody(errorCode, errorSummary));
+}
+
+function apiErrorBody(errorCode: string, errorSummary: string): Record<string, unknown> {
+  return { errorCode, errorSummary, errorLink: errorCode, errorId: `oae${randomUUID().replace(/-/g, '').slice(0, 19)}`, errorCauses: [] };
 }

@@ -116,6 +116,17 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
         return withGroups(config, groupResolver, attempt, claims, tokens.access_token, deadline);
       });
     },
+    async probe(deadline) {
+      if (!ready) {
+        await getConfiguration(deadline);
+        return;
+      }
+      // The endpoint logins use, asked without credentials: any status at all means the IdP answers again (a GET
+      // on a token endpoint is usually 405 or 400). Through the connector's own agent, so a proxy or TLS problem
+      // that stops logins stops the probe too.
+      const tokenEndpoint = ready.serverMetadata().token_endpoint ?? config.issuer;
+      await withLogin({ deadline }, () => upstream.fetch(tokenEndpoint, { method: 'GET', headers: {}, body: undefined, redirect: 'manual' } as client.CustomFetchOptions));
+    },
     close: () => upstream.close(),
   };
 }
