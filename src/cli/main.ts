@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string
   check: { run: async () => runCheck, summary: 'validate the config and rules files' },
   explain: { run: async () => runExplain, summary: 'dry-run the rules for an identity and print the XML Kayako gets' },
   probe: { run: async () => (await import('./probe.js')).runProbe, summary: 'act as Kayako against a LoginShare URL' },
+  test: { run: async () => (await import('./test-rules.js')).runTestRules, summary: 'run rule tests (identities and expected outcomes) against a rules file' },
   'hash-password': { run: async () => runHashPassword, summary: 'make a passwordHash for a local account' },
 };
 
