@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Audience, Identity } from '../login/vocabulary.js';
 import { createConnector } from '../connectors/registry.js';
 import { loadConfig } from '../config/load-config.js';
-import { answerIdentity, askConnectors } from '../loginshare/login-flow.js';
+import { answerIdentity, askConnectors, withRealmDenial } from '../loginshare/login-flow.js';
+import { realmMessages } from '../loginshare/messages.js';
 import { routeConnectors } from '../realm/realm.js';
 import { explainRules, formatRuleTrace, loadRulesFile } from '../rules/index.js';
 import type { CliCommand } from './cli-io.js';
@@ -104,7 +105,8 @@ export const runExplain: CliCommand = async (args, io) => {
 
     const rules = await loadRulesFile(realm.rulesPath);
     const trace = explainRules(rules, { audience, identity, realmId: realm.id, ...(staffInterface ? { staffInterface } : {}) });
-    const answer = answerIdentity(audience, identity, trace.decision, identity.connectorId);
+    const messages = realmMessages(realm);
+    const answer = answerIdentity(audience, identity, withRealmDenial(rules, trace.decision, messages), identity.connectorId, messages);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ identity: { ...identity, claims: Object.keys(identity.claims) }, trace, outcome: answer.outcome, xml: answer.xml }, null, 2)}\n`);
     } else {

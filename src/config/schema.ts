@@ -3,6 +3,9 @@ import { parseCidr } from '../security/cidr.js';
 
 const cidr = z.string().refine((value) => parseCidr(value) !== undefined, { message: 'not an IP address or CIDR (e.g. 10.0.0.0/8)' });
 
+/** A text Kayako shows verbatim on its login page. */
+const messageText = z.string().trim().min(1, 'must not be empty').max(1000).optional();
+
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** Kayako interface names seen in practice (protocol note); the list is open, so any name can be allowed. */
@@ -41,6 +44,20 @@ export const realmSchema = z
           .strict(),
       )
       .min(1, 'a realm needs at least one connector'),
+    /** What Kayako shows for each outcome, in the realm's language (docs/messages.md); English by default. */
+    messages: z
+      .object({
+        invalidCredentials: messageText.describe("Must equal the Kayako instance's own phrase for a bad login, or its lockout stops counting."),
+        mfaRequired: messageText,
+        locked: messageText,
+        disabled: messageText,
+        passwordExpired: messageText,
+        rateLimited: messageText,
+        deniedByDefault: messageText.describe('Unmatched logins the rules deny, when the rules file sets no unmatchedMessage.'),
+        unavailable: messageText,
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -2,10 +2,10 @@ import type { Identity, LoginAttempt, LoginOutcome } from '../login/vocabulary.j
 import type { PasswordConnector } from '../login/password-connector.js';
 import { deadlineIn } from '../login/deadline.js';
 import type { Realm } from '../realm/realm.js';
-import { evaluateRules, type RuleDecision } from '../rules/index.js';
+import { evaluateRules, type RuleDecision, type RuleSet } from '../rules/index.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
 import { renderFailure, renderStaffSuccess, renderUserSuccess } from './answer.js';
-import { INVALID_CREDENTIALS, MESSAGES, messageForOutcome } from './messages.js';
+import { DEFAULT_LOGIN_MESSAGES, MESSAGES, messageForOutcome, realmMessages, type LoginMessages } from './messages.js';
 import { buildStaffProfile, buildUserProfile } from './profile.js';
 import type { LoginShareRequest } from './request.js';
 
@@ -45,8 +45,9 @@ export interface LoginFlowDeps {
 }
 
 export async function runLogin(realm: Realm, request: LoginShareRequest, deps: LoginFlowDeps): Promise<LoginResult> {
+  const messages = realmMessages(realm.config);
   if (!realm.serves(request.audience)) {
-    return fail('audience_refused', MESSAGES.unavailable, { detail: `realm ${realm.id} does not serve ${request.audience} logins` });
+    return fail('audience_refused', messages.unavailable, { detail: `realm ${realm.id} does not serve ${request.audience} logins` });
   }
   if (request.audience === 'staff' && !realm.staffInterfaceAllowed(request.staffInterface ?? '')) {
     return fail('interface_refused', MESSAGES.staffInterfaceRefused, { detail: `interface "${request.staffInterface}" not allowed` });
@@ -54,8 +55,8 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
 
   const throttle = deps.throttle.forLogin(realm.id, request.username);
   const verdict = await throttle.admit(request.endUserIp);
-  if (verdict === 'locked') return fail('throttled_locked', MESSAGES.locked, { detail: 'username locked by the bridge' });
-  if (verdict !== 'allowed') return fail('rate_limited', MESSAGES.rateLimited, { detail: verdict });
+  if (verdict === 'locked') return fail('throttled_locked', messages.locked, { detail: 'username locked by the bridge' });
+  if (verdict !== 'allowed') return fail('rate_limited', messages.rateLimited, { detail: verdict });
 
   const attempt: LoginAttempt = {
     username: request.username,
@@ -71,30 +72,31 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
   switch (outcome.kind) {
     case 'ok': {
       await throttle.recordSuccess();
-      const decision = evaluateRules(realm.rules(), {
+      const rules = realm.rules();
+      const decision = evaluateRules(rules, {
         audience: request.audience,
         identity: outcome.identity,
         realmId: realm.id,
         staffInterface: request.staffInterface,
       });
-      return answerIdentity(request.audience, outcome.identity, decision, connectorId);
+      return answerIdentity(request.audience, outcome.identity, withRealmDenial(rules, decision, messages), connectorId, messages);
     }
     case 'invalid_credentials':
     case 'unknown_user': {
       const lockedNow = await throttle.recordFailure();
-      return fail('invalid_credentials', INVALID_CREDENTIALS, { connectorId, lockedNow });
+      return fail('invalid_credentials', messages.invalidCredentials, { connectorId, lockedNow });
     }
     case 'mfa_required':
     case 'locked':
     case 'disabled':
     case 'password_expired':
-      return fail(outcome.kind, outcome.concealed ? INVALID_CREDENTIALS : messageForOutcome(outcome.kind), {
+      return fail(outcome.kind, outcome.concealed ? messages.invalidCredentials : messageForOutcome(outcome.kind, messages), {
         connectorId,
         detail: outcome.concealed ? `${outcome.detail ?? outcome.kind} (shown to the person as wrong credentials)` : outcome.detail,
       });
     case 'misconfigured':
     case 'unavailable':
-      return fail(outcome.kind, messageForOutcome(outcome.kind), {
+      return fail(outcome.kind, messageForOutcome(outcome.kind, messages), {
         connectorId,
         detail: outcome.cause.message,
         operatorError: outcome.cause,
@@ -148,19 +150,29 @@ function timedOut(connector: PasswordConnector): LoginOutcome {
   return { kind: 'unavailable', cause: new Error(`${connector.id}: no answer within the login deadline`) };
 }
 
+/**
+ * A rules file may serve realms in several languages: an unmatched login it denies without an `unmatchedMessage`
+ * of its own gets the realm's `deniedByDefault` text.
+ */
+export function withRealmDenial(rules: RuleSet, decision: RuleDecision, messages: LoginMessages): RuleDecision {
+  if (decision.kind !== 'deny' || decision.rule !== null || rules.unmatchedMessageFromFile) return decision;
+  return { ...decision, message: messages.deniedByDefault };
+}
+
 /** The answer for an authenticated identity once the rules have decided (also what `explain` prints). */
 export function answerIdentity(
   audience: LoginShareRequest['audience'],
   identity: Identity,
   decision: RuleDecision,
   connectorId: string | undefined,
+  messages: LoginMessages = DEFAULT_LOGIN_MESSAGES,
 ): LoginResult {
   if (decision.kind === 'deny') {
     return fail('denied', decision.message, { connectorId, rule: decision.rule });
   }
   if (audience === 'user') {
     const built = buildUserProfile(identity, decision.profile);
-    if (built.kind === 'incomplete') return incomplete(built.missing, connectorId, decision.rule);
+    if (built.kind === 'incomplete') return incomplete(built.missing, connectorId, decision.rule, messages);
     return {
       xml: renderUserSuccess(built.profile),
       outcome: 'ok',
@@ -170,7 +182,7 @@ export function answerIdentity(
     };
   }
   const built = buildStaffProfile(identity, decision.profile);
-  if (built.kind === 'incomplete') return incomplete(built.missing, connectorId, decision.rule);
+  if (built.kind === 'incomplete') return incomplete(built.missing, connectorId, decision.rule, messages);
   return {
     xml: renderStaffSuccess(built.profile),
     outcome: 'ok',
@@ -180,12 +192,12 @@ export function answerIdentity(
   };
 }
 
-function incomplete(missing: 'email' | 'team', connectorId: string | undefined, rule: string | null): LoginResult {
+function incomplete(missing: 'email' | 'team', connectorId: string | undefined, rule: string | null, messages: LoginMessages): LoginResult {
   if (missing === 'email') {
     return fail('incomplete_profile', MESSAGES.noEmail, { connectorId, rule, detail: 'identity has no verified email' });
   }
   const operatorError = new Error('no team for this staff login: set defaults.staff.team or a rule that sets team');
-  return fail('incomplete_profile', MESSAGES.unavailable, { connectorId, rule, detail: operatorError.message, operatorError });
+  return fail('incomplete_profile', messages.unavailable, { connectorId, rule, detail: operatorError.message, operatorError });
 }
 
 function fail(

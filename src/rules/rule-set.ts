@@ -49,6 +49,8 @@ export interface RuleSet {
   readonly defaults: Readonly<Record<Audience, ProfileTemplates>>;
   readonly unmatched: Readonly<Record<Audience, 'default' | 'deny'>>;
   readonly unmatchedMessage: string;
+  /** false: the file sets no `unmatchedMessage`, so a realm's `messages.deniedByDefault` may replace the default. */
+  readonly unmatchedMessageFromFile: boolean;
   /** Connector and realm ids the rules name: only the config file knows whether they exist (references.ts). */
   readonly references: readonly RuleReference[];
 }
