@@ -30,9 +30,22 @@ export const realmSchema = z
         interfaces: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'lower-case Kayako interface name')).default(DEFAULT_STAFF_INTERFACES),
         /** The Kayako Admin CP: refused unless explicitly allowed (the protocol note's warning). */
         allowAdmin: z.boolean().default(false),
+        /** One Kayako staff account per person: the only username form accepted (docs/account-linking.md). */
+        usernameForm: z.enum(['as-typed', 'username', 'local-part', 'upn']).default('as-typed'),
       })
       .strict()
-      .default({ interfaces: DEFAULT_STAFF_INTERFACES, allowAdmin: false }),
+      .default({ interfaces: DEFAULT_STAFF_INTERFACES, allowAdmin: false, usernameForm: 'as-typed' }),
+    /** Which emails Kayako may link accounts on (docs/account-linking.md). */
+    linking: z
+      .object({
+        emails: z.enum(['primary', 'all']).default('primary'),
+        emailDomains: z
+          .array(z.string().toLowerCase().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain such as example.com, or *.example.com for its subdomains'))
+          .min(1, 'list at least one domain, or leave emailDomains out to allow any')
+          .optional(),
+      })
+      .strict()
+      .default({ emails: 'primary' }),
     connectors: z
       .array(
         z
@@ -55,6 +68,8 @@ export const realmSchema = z
         rateLimited: messageText,
         deniedByDefault: messageText.describe('Unmatched logins the rules deny, when the rules file sets no unmatchedMessage.'),
         unavailable: messageText,
+        staffUsernameForm: messageText.describe('{username} is replaced by the username form the person must type.'),
+        emailNotAllowed: messageText,
       })
       .strict()
       .optional(),

@@ -5,7 +5,8 @@ import type { Realm } from '../realm/realm.js';
 import { evaluateRules, type RuleDecision, type RuleSet } from '../rules/index.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
 import { renderFailure, renderStaffSuccess, renderUserSuccess } from './answer.js';
-import { DEFAULT_LOGIN_MESSAGES, MESSAGES, messageForOutcome, realmMessages, type LoginMessages } from './messages.js';
+import { canonicalStaffUsername, linkableEmails, sameStaffUsername } from './account-linking.js';
+import { DEFAULT_LOGIN_MESSAGES, MESSAGES, messageForOutcome, realmMessages, staffUsernameMessage, type LoginMessages } from './messages.js';
 import { buildStaffProfile, buildUserProfile } from './profile.js';
 import type { LoginShareRequest } from './request.js';
 
@@ -26,6 +27,8 @@ export interface LoginResult {
   lockedNow?: boolean;
   usergroup?: string;
   team?: string;
+  /** Staff logins of a realm with a `staff.usernameForm`: the username the person's staff account has. */
+  canonicalUsername?: string;
 }
 
 export type LoginResultOutcome =
@@ -35,7 +38,9 @@ export type LoginResultOutcome =
   | 'throttled_locked'
   | 'interface_refused'
   | 'audience_refused'
-  | 'incomplete_profile';
+  | 'incomplete_profile'
+  | 'staff_username_form'
+  | 'email_refused';
 
 export interface LoginFlowDeps {
   throttle: LoginThrottle;
@@ -72,14 +77,19 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
   switch (outcome.kind) {
     case 'ok': {
       await throttle.recordSuccess();
+      const checked = applyAccountPolicy(realm, request, outcome.identity, messages, connectorId);
+      if ('xml' in checked) return checked;
+      const { identity, canonicalUsername } = checked;
       const rules = realm.rules();
       const decision = evaluateRules(rules, {
         audience: request.audience,
-        identity: outcome.identity,
+        identity,
         realmId: realm.id,
         staffInterface: request.staffInterface,
       });
-      return answerIdentity(request.audience, outcome.identity, withRealmDenial(rules, decision, messages), connectorId, messages);
+      const result = answerIdentity(request.audience, identity, withRealmDenial(rules, decision, messages), connectorId, messages);
+      if (canonicalUsername !== undefined) result.canonicalUsername = canonicalUsername;
+      return result;
     }
     case 'invalid_credentials':
     case 'unknown_user': {
@@ -102,6 +112,58 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
         operatorError: outcome.cause,
       });
   }
+}
+
+/**
+ * The realm's account rules, before the rules file sees the identity: a staff login must be typed in the realm's
+ * one username form (else Kayako creates a second staff account for the same person), and only the emails the
+ * realm's linking policy allows reach Kayako (else an alias opens someone else's account).
+ */
+function applyAccountPolicy(
+  realm: Realm,
+  request: LoginShareRequest,
+  identity: Identity,
+  messages: LoginMessages,
+  connectorId: string | undefined,
+): LoginResult | { identity: Identity; canonicalUsername?: string } {
+  let canonicalUsername: string | undefined;
+  const form = realm.config.staff.usernameForm;
+  if (request.audience === 'staff' && form !== 'as-typed') {
+    canonicalUsername = canonicalStaffUsername(identity, form);
+    if (canonicalUsername === undefined) {
+      const operatorError = new Error(`staff.usernameForm is ${form}, but connector ${connectorId ?? '?'} gave no upn or userPrincipalName claim`);
+      return fail('misconfigured', messages.unavailable, { connectorId, detail: operatorError.message, operatorError });
+    }
+    if (!sameStaffUsername(request.username, canonicalUsername)) {
+      const refused = fail('staff_username_form', staffUsernameMessage(messages, canonicalUsername), {
+        connectorId,
+        detail: `typed "${request.username}", the staff account's username is "${canonicalUsername}" (${form})`,
+      });
+      refused.canonicalUsername = canonicalUsername;
+      return refused;
+    }
+  }
+  const linked = linkableEmails(identity, realm.config.linking);
+  if (linked.kind === 'none-allowed') {
+    const refused = fail('email_refused', messages.emailNotAllowed, {
+      connectorId,
+      detail: `no email in linking.emailDomains (left out: ${linked.dropped.join(', ')})`,
+    });
+    if (canonicalUsername !== undefined) refused.canonicalUsername = canonicalUsername;
+    return refused;
+  }
+  const emails = linked.kind === 'ok' ? linked.emails : [];
+  // Most logins change nothing: the identity is reused rather than copied.
+  const unchanged = identity.aliasEmails === undefined && emails.length === identity.emails.length && emails.every((e, i) => e === identity.emails[i]);
+  const result: { identity: Identity; canonicalUsername?: string } = { identity: unchanged ? identity : withEmails(identity, emails) };
+  if (canonicalUsername !== undefined) result.canonicalUsername = canonicalUsername;
+  return result;
+}
+
+/** The identity the rules and Kayako see: only the linkable emails, no aliases beside them. */
+function withEmails(identity: Identity, emails: string[]): Identity {
+  const { aliasEmails: _left, ...rest } = identity;
+  return { ...rest, emails };
 }
 
 /**

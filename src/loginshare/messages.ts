@@ -40,6 +40,10 @@ export interface LoginMessages {
   /** Unmatched logins the rules deny, when the rules file sets no `unmatchedMessage`. */
   readonly deniedByDefault: string;
   readonly unavailable: string;
+  /** A staff login typed in another form than the realm's `staff.usernameForm`; `{username}` is the form to use. */
+  readonly staffUsernameForm: string;
+  /** None of the person's emails is in the realm's `linking.emailDomains`. */
+  readonly emailNotAllowed: string;
 }
 
 export type LoginMessageKey = keyof LoginMessages;
@@ -57,7 +61,14 @@ export const DEFAULT_LOGIN_MESSAGES: LoginMessages = {
   rateLimited: MESSAGES.rateLimited,
   deniedByDefault: DEFAULT_UNMATCHED_MESSAGE,
   unavailable: MESSAGES.unavailable,
+  staffUsernameForm: 'Please sign in with the username {username}, so that you keep a single staff account.',
+  emailNotAllowed: 'Your account has no email address this help desk accepts. Please contact your IT help desk.',
 };
+
+/** The staff-username message with the form to use filled in. */
+export function staffUsernameMessage(messages: LoginMessages, username: string): string {
+  return messages.staffUsernameForm.replaceAll('{username}', username);
+}
 
 const resolved = new WeakMap<object, LoginMessages>();
 
