@@ -12,6 +12,8 @@ import type { BridgeConfig } from './config/load-config.js';
 import { createCallerGuard } from './http/caller-guard.js';
 import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
 import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
+import { createRealmAdminApp } from './http/realm-admin.js';
+import { createBridgeIdentityLog, recordIdentity } from './identity-log/bridge-identity-log.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
 import { createRealm, type ConnectorRoute } from './realm/realm.js';
@@ -157,6 +159,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     config.cache.redis ? { kind: 'shared', cache } : { kind: 'memory', maxEntries: config.cache.maxEntries },
     config.security,
   );
+  const identityLog = config.identityLog.enabled ? createBridgeIdentityLog(config, cache) : undefined;
   // Served on our own `node:http` servers (not `serve()`), so `close()` below closes both the same way.
   const loginShareListener = createLoginShareListener({
     realms,
@@ -168,6 +171,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       throttle,
       loginTimeoutMs: config.server.loginTimeoutMs,
       onConnectorDone: (connector, outcome, seconds) => metrics.upstreamDuration.observe({ connector, outcome }, seconds),
+      ...(identityLog ? { onIdentity: recordIdentity(identityLog, log) } : {}),
     },
   });
 
@@ -190,6 +194,10 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     });
   }
   const opsApp = createOpsApp({ registry: metrics.registry, readiness });
+  if (config.ops.adminToken) {
+    const rulesOf = (realmId: string) => realms.get(realmId)?.realm.rules();
+    opsApp.route('/admin/realms', createRealmAdminApp({ token: config.ops.adminToken, rulesOf, identityLog }));
+  }
 
   const servers: Server[] = [];
   return {

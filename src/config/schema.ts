@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identityLogConfigSchema } from '../identity-log/identity-log-config.js';
 import { parseCidr } from '../security/cidr.js';
 
 const cidr = z.string().refine((value) => parseCidr(value) !== undefined, { message: 'not an IP address or CIDR (e.g. 10.0.0.0/8)' });
@@ -96,6 +97,8 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         /** true: an IdP whose discovery fails or an unreachable Redis makes /readyz 503 instead of "degraded". */
         strictReadiness: z.boolean().default(false),
+        /** Bearer token of the operators' endpoints (/admin/lockouts, /admin/unlock); absent = those endpoints are off. */
+        adminToken: z.string().min(16, 'at least 16 characters (generate one: openssl rand -hex 32)').optional(),
       })
       .strict()
       .default({ host: '0.0.0.0', port: 9090, enabled: true, strictReadiness: false }),
@@ -176,6 +179,8 @@ export const configSchema = z
       .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _'), type: z.string() }).passthrough())
       .min(1, 'configure at least one connector'),
     realms: z.array(realmSchema).min(1, 'configure at least one realm'),
+    /** Opt-in log of who signed in, for previewing a rules change (docs/impact-preview.md). */
+    identityLog: identityLogConfigSchema,
   })
   .strict();
 

@@ -47,6 +47,8 @@ export interface LoginFlowDeps {
   loginTimeoutMs: number;
   /** Called after each connector returns, for metrics. */
   onConnectorDone?(connectorId: string, outcome: string, seconds: number): void;
+  /** Called with each authenticated identity as the rules see it (the opt-in identity log); must not block. */
+  onIdentity?(realmId: string, audience: LoginShareRequest['audience'], staffInterface: string | undefined, identity: Identity): void;
 }
 
 export async function runLogin(realm: Realm, request: LoginShareRequest, deps: LoginFlowDeps): Promise<LoginResult> {
@@ -80,6 +82,7 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
       const checked = applyAccountPolicy(realm, request, outcome.identity, messages, connectorId);
       if ('xml' in checked) return checked;
       const { identity, canonicalUsername } = checked;
+      deps.onIdentity?.(realm.id, request.audience, request.staffInterface, identity);
       const rules = realm.rules();
       const decision = evaluateRules(rules, {
         audience: request.audience,
