@@ -122,9 +122,9 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
  * one username form (else Kayako creates a second staff account for the same person), and only the emails the
  * realm's linking policy allows reach Kayako (else an alias opens someone else's account).
  */
-function applyAccountPolicy(
-  realm: Realm,
-  request: LoginShareRequest,
+export function applyAccountPolicy(
+  realm: Pick<Realm, 'config'>,
+  request: Pick<LoginShareRequest, 'audience' | 'username'>,
   identity: Identity,
   messages: LoginMessages,
   connectorId: string | undefined,
