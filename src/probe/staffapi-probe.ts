@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { childNamed, loadSimpleXml } from './simplexml.js';
 
 /**
@@ -50,46 +51,35 @@ export function staffApiLoginUrl(kayakoUrl: string): string {
 
 export async function probeThroughStaffApi(options: StaffApiProbeOptions): Promise<StaffApiProbeReport> {
   const url = staffApiLoginUrl(options.kayakoUrl);
-  const dispatcher = new Agent({ connect: { rejectUnauthorized: options.verifyTls }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   const rounds: StaffApiRound[] = [];
-  try {
-    const fields: Record<string, string> = { username: options.username, password: options.password };
-    let round = await post(url, fields, dispatcher, options.timeoutMs);
+  const fields: Record<string, string> = { username: options.username, password: options.password };
+  let round = await post(url, fields, options);
+  rounds.push(round);
+  let twoFactorAsked = false;
+  if (round.kind === 'answer' && round.answer.status === '2') {
+    twoFactorAsked = true;
+    round = await post(url, { ...fields, twofactorkey: await options.twoFactorKey() }, options);
     rounds.push(round);
-    let twoFactorAsked = false;
-    if (round.kind === 'answer' && round.answer.status === '2') {
-      twoFactorAsked = true;
-      round = await post(url, { ...fields, twofactorkey: await options.twoFactorKey() }, dispatcher, options.timeoutMs);
-      rounds.push(round);
-    }
-    const last = round.kind === 'answer' ? round.answer : undefined;
-    const report: StaffApiProbeReport = { url, rounds, twoFactorAsked, signedIn: last?.status === '1' };
-    if (last?.status === '1') {
-      report.staffId = last.staffid;
-      if (last.version) report.kayakoVersion = last.version;
-    }
-    return report;
-  } finally {
-    await dispatcher.close();
   }
+  const last = round.kind === 'answer' ? round.answer : undefined;
+  const report: StaffApiProbeReport = { url, rounds, twoFactorAsked, signedIn: last?.status === '1' };
+  if (last?.status === '1') {
+    report.staffId = last.staffid;
+    if (last.version) report.kayakoVersion = last.version;
+  }
+  return report;
 }
 
-async function post(url: string, fields: Record<string, string>, dispatcher: Agent, timeoutMs: number): Promise<StaffApiRound> {
+/** Kayako answers a login in a few hundred bytes; a body larger than this is not a StaffAPI answer. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+async function post(url: string, fields: Record<string, string>, options: Pick<StaffApiProbeOptions, 'timeoutMs' | 'verifyTls'>): Promise<StaffApiRound> {
   let httpStatus: number;
   let body: Uint8Array;
   try {
-    const response = await request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-      dispatcher,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    httpStatus = response.statusCode;
-    body = new Uint8Array(await response.body.arrayBuffer());
+    ({ status: httpStatus, body } = await postForm(new URL(url), new URLSearchParams(fields).toString(), options));
   } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : (err as Error).message;
-    return { kind: 'unreadable', reason: `no answer: ${cause}`, bodyStart: '' };
+    return { kind: 'unreadable', reason: `no answer: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, bodyStart: '' };
   }
   const bodyStart = Buffer.from(body.subarray(0, 200)).toString('utf8');
   const loaded = loadSimpleXml(body);
@@ -102,6 +92,43 @@ async function post(url: string, fields: Record<string, string>, dispatcher: Age
     httpStatus,
     answer: { status: text('status'), error: text('error'), sessionid: text('sessionid'), staffid: text('staffid'), version: text('version'), sessiontimeout: text('sessiontimeout') },
   };
+}
+
+/** One form POST, bounded by `timeoutMs` from start to the last byte. */
+function postForm(target: URL, form: string, options: Pick<StaffApiProbeOptions, 'timeoutMs' | 'verifyTls'>): Promise<{ status: number; body: Uint8Array }> {
+  const transport = target.protocol === 'https:' ? https : http;
+  const payload = Buffer.from(form, 'utf8');
+  return new Promise((resolve, reject) => {
+    const request = transport.request(target, {
+      method: 'POST',
+      agent: false,
+      rejectUnauthorized: options.verifyTls,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(payload.length) },
+    });
+    const timer = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) request.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, body: new Uint8Array(Buffer.concat(chunks)) });
+      });
+      response.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    request.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    request.end(payload);
+  });
 }
 
 /** What the operator reads; never the password, the key or the session id (it is a credential). */

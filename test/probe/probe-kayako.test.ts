@@ -101,6 +101,12 @@ describe('probe --kayako', () => {
     expect(stdout).toContain('login: not a StaffAPI answer (root element <html>) (HTTP 404)');
   });
 
+  it('says when Kayako does not answer at all', async () => {
+    const { code, stdout } = await runCli(runProbe, ['--kayako', 'http://127.0.0.1:9', '--username', 'sam', '--password-stdin', '--timeout-ms', '3000'], { stdin: PASSWORD });
+    expect(code).toBe(1);
+    expect(stdout).toContain('login: no answer: ECONNREFUSED');
+  });
+
   it('refuses a password on the command line and a missing URL', async () => {
     expect((await runCli(runProbe, ['--kayako', 'ftp://x', '--username', 'a', '--password-stdin'], { stdin: 'x' })).code).toBe(2);
     await expect(runCli(runProbe, ['--kayako', staffApi.baseUrl, '--username', 'a', '--password', 'x'])).rejects.toThrow(/Unknown option/);
