@@ -15,6 +15,7 @@ import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
 import { createRealmAdminApp } from './http/realm-admin.js';
 import { createBridgeIdentityLog, recordIdentity } from './identity-log/bridge-identity-log.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
+import { BUILD_INFO } from './observability/build-info.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
 import { createRealm, type ConnectorRoute } from './realm/realm.js';
 import { checkRuleReferences, watchRulesFile, type RuleSet, type RulesWatcher } from './rules/index.js';
@@ -210,7 +211,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     async listen() {
       const port = await listenOn(loginShareListener, config.server.host, config.server.port, servers);
       const opsPort = config.ops.enabled ? await listenOn(getRequestListener(opsApp.fetch), config.ops.host, config.ops.port, servers) : undefined;
-      log.info({ port, opsPort, realms: [...realms.keys()] }, 'loginshare-bridge listening');
+      log.info({ version: BUILD_INFO.version, node: BUILD_INFO.node, port, opsPort, realms: [...realms.keys()] }, 'loginshare-bridge listening');
       // Discovery in the background, so the first login is not the slow one; failures retry on demand.
       for (const c of connectors.values()) {
         if (!c.prepare) continue;

@@ -5,6 +5,7 @@ import { runCheck } from './check.js';
 import { runExplain } from './explain.js';
 import { runHashPassword } from './hash-password.js';
 import { runServe } from './serve.js';
+import { runVersion } from './version.js';
 
 const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string }> = {
   serve: { run: async () => runServe, summary: 'start the gateway (the embedded demo without a config)' },
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string
   test: { run: async () => (await import('./test-rules.js')).runTestRules, summary: 'run rule tests (identities and expected outcomes) against a rules file' },
   diff: { run: async () => (await import('./diff.js')).runDiff, summary: 'preview whose Kayako answer a rules change would change' },
   'hash-password': { run: async () => runHashPassword, summary: 'make a passwordHash for a local account' },
+  version: { run: async () => runVersion, summary: 'print the version (also --version)' },
 };
 
 function help(): string {
@@ -22,7 +24,8 @@ function help(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
+  const [first, ...args] = argv;
+  const name = first === '--version' || first === '-V' ? 'version' : first;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     processIO.stdout.write(help());
     return name ? 0 : 2;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BUILD_INFO } from './build-info.js';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
 
 /**
@@ -19,13 +20,24 @@ export interface BridgeMetrics {
   rulesReloads: Counter<'realm' | 'result'>;
   rulesVersion: Gauge<'realm' | 'version'>;
   circuitState: Gauge<'connector'>;
+  buildInfo: Gauge<'version' | 'node'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BridgeMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'loginshare_' });
   const registers = [registry];
+  // Constant 1 with the version as labels (the Prometheus *_build_info convention): dashboards join on it to
+  // see which version each replica runs during a rollout.
+  const buildInfo = new Gauge({
+    name: 'loginshare_build_info',
+    help: 'The running bridge: its version and the Node.js version, value 1',
+    labelNames: ['version', 'node'],
+    registers,
+  });
+  buildInfo.set({ version: BUILD_INFO.version, node: BUILD_INFO.node }, 1);
   return {
+    buildInfo,
     registry,
     logins: new HotCounter({
       name: 'loginshare_logins_total',

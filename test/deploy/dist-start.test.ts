@@ -159,6 +159,16 @@ describe.skipIf(missing.length > 0)('production start from dist/ with production
     expect(existsSync(join(workDir, 'node_modules/hono'))).toBe(true);
   });
 
+  it('prints its version for --version and `version`, and logs it when it starts listening', async () => {
+    const { version } = JSON.parse(await readFile(join(workDir, 'package.json'), 'utf8')) as { version: string };
+    for (const args of [['--version'], ['version']]) {
+      const { stdout } = await execFileAsync(process.execPath, ['dist/cli/main.js', ...args], { cwd: workDir, env, timeout: 10_000 });
+      expect(stdout).toBe(`loginshare-bridge ${version} (node ${process.version})\n`);
+    }
+    const listening = output.split('\n').find((line) => line.includes('loginshare-bridge listening'));
+    expect(JSON.parse(listening ?? '{}')).toMatchObject({ version, node: process.version });
+  });
+
   it('answers /healthz and /readyz on the ops port', async () => {
     expect((await fetch(`http://127.0.0.1:${opsPort}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${opsPort}/readyz`);

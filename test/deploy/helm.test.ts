@@ -24,7 +24,17 @@ const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const chartDir = join(repoRoot, 'deploy/helm/loginshare-bridge');
 const fixture = (name: string): string => join(repoRoot, 'test/fixtures/helm', `${name}.yaml`);
-const FIXTURES = ['defaults', 'existing-secret', 'ingress-tls-servicemonitor-hpa', 'redis-password', 'redis-sentinel'] as const;
+const FIXTURES = [
+  'defaults',
+  'existing-secret',
+  'ingress-tls-servicemonitor-hpa',
+  'redis-password',
+  'redis-sentinel',
+  'config-text',
+  'escape-hatches',
+] as const;
+/** Fixtures whose config.yaml lives outside the chart: linted and rendered, but there is no file to load. */
+const EXTERNAL_CONFIG_FIXTURES = ['existing-config'] as const;
 
 /** Every secret value the fixtures put in the chart's Secret; none may appear in a ConfigMap. */
 const TEST_SECRETS = [
@@ -61,6 +71,9 @@ interface EnvVar {
   value?: string;
   valueFrom?: { secretKeyRef?: SecretKeyRef };
 }
+interface ExecAction {
+  exec?: { command: string[] };
+}
 interface HttpProbe {
   httpGet: { path: string; port: string | number };
 }
@@ -71,6 +84,7 @@ interface Container {
   ports: Array<{ name: string; containerPort: number }>;
   env?: EnvVar[];
   envFrom?: unknown[];
+  lifecycle?: { preStop?: ExecAction; postStart?: ExecAction };
   securityContext: Record<string, unknown> & { capabilities?: { drop?: string[]; add?: string[] } };
   resources: { requests?: Record<string, string>; limits?: Record<string, string> };
   startupProbe: HttpProbe;
@@ -82,14 +96,22 @@ interface PodTemplate {
   metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
   spec: {
     automountServiceAccountToken?: boolean;
+    priorityClassName?: string;
+    terminationGracePeriodSeconds?: number;
     securityContext: Record<string, unknown>;
     containers: Container[];
-    volumes: Array<{ name: string; configMap?: { name: string }; emptyDir?: Record<string, unknown> }>;
+    volumes: Array<{
+      name: string;
+      configMap?: { name: string; items?: Array<{ key: string; path: string }> };
+      secret?: { secretName: string; items?: Array<{ key: string; path: string }> };
+      emptyDir?: Record<string, unknown>;
+    }>;
     topologySpreadConstraints?: Array<{ topologyKey: string }>;
   };
 }
 interface DeploymentSpec {
   replicas?: number;
+  strategy?: unknown;
   template: PodTemplate;
 }
 interface NetworkPolicyPeer {
@@ -227,7 +249,7 @@ async function overlay(name: string, values: unknown): Promise<string> {
 
 /** Maps documented as a whole in the README rather than key by key. */
 const DOCUMENTED_AS_A_WHOLE = new Set([
-  'config.server', 'config.log', 'config.cache', 'config.security',
+  'strategy', 'config.server', 'config.log', 'config.cache', 'config.security',
   'rules.files', 'secrets.values', 'resources', 'probes.startup', 'probes.liveness', 'probes.readiness',
   'podSecurityContext', 'securityContext', 'autoscaling.behavior',
 ]);
@@ -279,7 +301,7 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it.each(FIXTURES)('helm lint --strict passes with %s', async (name) => {
+  it.each([...FIXTURES, ...EXTERNAL_CONFIG_FIXTURES])('helm lint --strict passes with %s', async (name) => {
     const { stdout } = await helm(['lint', '--strict', chartDir, '--values', fixture(name)]);
     expect(stdout).toContain('0 chart(s) failed');
   });
@@ -365,12 +387,20 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
         await mkdir(join(dir, 'rules'), { recursive: true });
         const rules = rulesConfigMapOf(result).data ?? {};
         for (const [file, text] of Object.entries(rules)) await writeFile(join(dir, 'rules', file), text);
-        // Env as the pod would get it; secrets that live in an existingSecret get stand-in values.
+        // Env as the pod gets it: plain values as written, the chart's Secret's values, and stand-ins for keys of
+        // Secrets the operator manages.
         const configYaml = configYamlOf(result);
-        const standIns = Object.fromEntries(
-          referencedNames(configYaml).map((n) => [n, n === 'REDIS_URL' ? 'redis://127.0.0.1:6379/0' : `stand-in-value-for-${n}`]),
-        );
-        const env = { ...standIns, ...(all(result, 'Secret').length > 0 ? secretDataOf(result) : {}) };
+        const chartSecret = all(result, 'Secret').length > 0 ? secretDataOf(result) : {};
+        const chartSecretName = all(result, 'Secret')[0]?.metadata.name;
+        const env: Record<string, string> = {};
+        for (const variable of bridgeContainer(result).env ?? []) {
+          const ref = variable.valueFrom?.secretKeyRef;
+          if (variable.value !== undefined) env[variable.name] = variable.value;
+          else if (ref && ref.name === chartSecretName && chartSecret[ref.key] !== undefined) env[variable.name] = chartSecret[ref.key]!;
+          else env[variable.name] = variable.name.endsWith('REDIS_URL') ? 'redis://127.0.0.1:6379/0' : `stand-in-value-for-${variable.name}`;
+        }
+        // (Read from the parsed file: a ${NAME} in a YAML comment is nothing the bridge looks up.)
+        for (const name of referencedNames(stringifyYaml(parseYaml(configYaml)))) expect(env, `\${${name}} reaches the pod`).toHaveProperty(name);
 
         const config = validateConfig(parseYamlSource(configYaml, join(dir, 'config.yaml')), env);
         expect(config.server.port).toBe(8080);
@@ -419,14 +449,15 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
     });
 
     it('reach the pod as env vars from the chart’s Secret, one per ${NAME} the config references', () => {
-      for (const name of ['defaults', 'ingress-tls-servicemonitor-hpa', 'redis-password'] as const) {
+      for (const name of ['defaults', 'ingress-tls-servicemonitor-hpa', 'redis-password', 'escape-hatches'] as const) {
         const result = renderedFixture(name);
         const secret = only(result, 'Secret');
         const env = bridgeContainer(result).env ?? [];
         const names = referencedNames(configYamlOf(result));
         expect(names.length).toBeGreaterThan(0);
-        expect(env.map((e) => e.name).sort()).toEqual(names);
-        for (const variable of env) {
+        const fromChart = env.filter((e) => e.valueFrom?.secretKeyRef?.name === secret.metadata.name);
+        expect(fromChart.map((e) => e.name).sort()).toEqual(names);
+        for (const variable of fromChart) {
           expect(variable.value).toBeUndefined();
           expect(variable.valueFrom?.secretKeyRef).toEqual({ name: secret.metadata.name, key: variable.name });
           expect(secret.data?.[variable.name]).toBeDefined();
@@ -509,8 +540,7 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       const ops = rulesFor(spec, 'ops');
       expect(ops).toHaveLength(1);
       expect(ops[0]!.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
-      // No Kayako source is configured in the defaults: the LoginShare port admits nobody (NOTES warns).
-      expect(rulesFor(spec, 'http')).toHaveLength(0);
+      expect(rulesFor(spec, 'http')).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from: [{ ipBlock: { cidr: '198.51.100.20/32' } }] }]);
       const egressPorts = spec.egress.flatMap((r) => r.ports ?? []);
       expect(egressPorts).toContainEqual({ port: 53, protocol: 'UDP' });
       expect(egressPorts).toContainEqual({ port: 443, protocol: 'TCP' });
@@ -589,7 +619,7 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 8, scaleTargetRef: { kind: 'Deployment', name: 'kb-loginshare-bridge' } });
       expect(deploymentOf(result).replicas).toBeUndefined();
       expect(only(result, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1 });
-      expect(deploymentOf(renderedFixture('defaults')).replicas).toBe(2);
+      expect(deploymentOf(renderedFixture('defaults')).replicas).toBe(1);
     });
 
     it('renders no disruption budget over a single replica (it would block node drains)', async () => {
@@ -609,6 +639,209 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
         config: { realms: [{ id: 'main', secret: '${KAYAKO_MAIN_SECRET}', rules: 'rules.yaml', connectors: [{ use: 'corp' }] }] },
       });
       expect(await renderError([fixture('defaults'), outside])).toContain('outside the mounted rules directory');
+    });
+  });
+
+  describe('escape hatches', () => {
+    it('passes envFrom, extraEnv with valueFrom, volumes, lifecycle, strategy, annotations, labels and priority through', () => {
+      const result = renderedFixture('escape-hatches');
+      const deployment = only(result, 'Deployment');
+      const spec = deploymentOf(result);
+      const pod = spec.template;
+      const container = bridgeContainer(result);
+      expect(container.envFrom).toEqual([{ configMapRef: { name: 'proxy-settings' } }]);
+      expect(container.env).toContainEqual({ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/loginshare-bridge/ca/ca.crt' });
+      expect(container.env).toContainEqual({ name: 'OTEL_EXPORTER_OTLP_HEADERS', valueFrom: { secretKeyRef: { name: 'otel-auth', key: 'headers' } } });
+      expect(container.volumeMounts).toContainEqual({ name: 'ca', mountPath: '/etc/loginshare-bridge/ca', readOnly: true });
+      expect(pod.spec.volumes).toContainEqual({ name: 'ca', configMap: { name: 'corp-ca' } });
+      expect(container.lifecycle?.postStart).toEqual({ exec: { command: ['sh', '-c', 'true'] } });
+      expect(container.lifecycle?.preStop).toEqual({ exec: { command: ['sleep', '15'] } });
+      expect(spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+      // Reloader reads the workload's own annotations, so these go on the Deployment, not on the pods.
+      expect(deployment.metadata.annotations).toEqual({ 'secret.reloader.stakater.com/reload': 'kayako-loginshare' });
+      expect(pod.metadata.annotations).not.toHaveProperty('secret.reloader.stakater.com/reload');
+      expect(pod.metadata.annotations).toMatchObject({ 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' });
+      expect(pod.metadata.labels).toMatchObject({ team: 'identity', 'app.kubernetes.io/name': 'loginshare-bridge' });
+      expect(pod.spec.priorityClassName).toBe('identity-critical');
+      expect(pod.spec.terminationGracePeriodSeconds).toBe(60);
+      expect(spec.replicas).toBe(3);
+    });
+
+    it('sleeps before SIGTERM by default, within the grace period, so a stopping pod leaves the Service first', async () => {
+      const defaults = deploymentOf(renderedFixture('defaults'));
+      expect(defaults.template.spec.containers[0]!.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
+      expect(defaults.template.spec.terminationGracePeriodSeconds).toBe(40);
+      expect(defaults.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+
+      const own = await overlay('own-prestop', { lifecycle: { preStop: { sleep: { seconds: 5 } } } });
+      expect(bridgeContainer(await render([fixture('defaults'), own])).lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+      const none = await overlay('no-prestop', { preStopSleepSeconds: 0 });
+      expect(bridgeContainer(await render([fixture('defaults'), none])).lifecycle).toBeUndefined();
+      const tooLong = await overlay('prestop-too-long', { preStopSleepSeconds: 40, terminationGracePeriodSeconds: 30 });
+      expect(await renderError([fixture('defaults'), tooLong])).toContain('preStopSleepSeconds (40) must be less than terminationGracePeriodSeconds (30)');
+    });
+
+    it('are checked only where a typo would be silent: top-level names and the chart’s own keys', async () => {
+      const cases: Array<[string, unknown, RegExp]> = [
+        ['hatch-typo', { deploymentAnnotation: { a: 'b' } }, /deploymentAnnotation/],
+        ['prestop-string', { preStopSleepSeconds: '10' }, /preStopSleepSeconds/],
+        ['env-without-name', { extraEnv: [{ value: 'x' }] }, /extraEnv/],
+        ['envfrom-not-object', { envFrom: ['proxy-settings'] }, /envFrom/],
+        ['annotation-number', { podAnnotations: { 'example.com/weight': 3 } }, /podAnnotations/],
+        ['redis-secret-typo', { redis: { existingSecret: { name: 'r', urlkey: 'url' } } }, /urlkey/],
+        ['from-secret-no-key', { secrets: { fromSecret: { CORP_CLIENT_SECRET: { name: 'corp' } } } }, /key/],
+        ['existing-config-typo', { existingConfig: { configmap: 'x' } }, /configmap/],
+        ['allow-replicas-string', { allowReplicasWithoutRedis: 'only-on-weekends' }, /allowReplicasWithoutRedis/],
+        ['lifecycle-string', { lifecycle: 'sleep 10' }, /lifecycle/],
+        ['strategy-string', { strategy: 'Recreate' }, /strategy/],
+        ['grace-negative', { terminationGracePeriodSeconds: -1 }, /terminationGracePeriodSeconds/],
+        ['config-number', { config: 42 }, /config/],
+      ];
+      for (const [name, values, expected] of cases) {
+        const error = await renderError([fixture('defaults'), await overlay(name, values)]).catch((err: Error) => `${name}: ${err.message}`);
+        expect(error, name).toMatch(expected);
+      }
+    });
+  });
+
+  describe('secrets from Secrets the operator manages', () => {
+    it('take each ${NAME} from its own Secret and key, Redis from its own Secret, the rest from the chart’s', () => {
+      const result = renderedFixture('config-text');
+      const env = bridgeContainer(result).env ?? [];
+      const refOf = (name: string) => env.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+      expect(refOf('KAYAKO_MAIN_SECRET')).toEqual({ name: 'kayako-loginshare', key: 'main-key' });
+      expect(refOf('LOGINSHARE_REDIS_URL')).toEqual({ name: 'redis-auth', key: 'redis-url' });
+      expect(refOf('LOGINSHARE_REDIS_PASSWORD')).toEqual({ name: 'redis-auth', key: 'redis-password' });
+      expect(refOf('CORP_CLIENT_SECRET')).toEqual({ name: 'kb-loginshare-bridge', key: 'CORP_CLIENT_SECRET' });
+      expect(secretDataOf(result)).toEqual({ CORP_CLIENT_SECRET: 'TEST-corp-client-secret-6f1d2c' });
+      // A ${NAME} only inside a YAML comment is not something the bridge will look up.
+      expect(env.map((e) => e.name)).not.toContain('RETIRED_IDP_SECRET');
+    });
+
+    it('take the Redis URL and password of the map config from Redis’s own Secret, keeping them out of the chart’s', async () => {
+      const redis = await overlay('redis-own-secret', {
+        redis: { enabled: true, existingSecret: { name: 'redis-auth', urlKey: 'redis-url', passwordKey: 'redis-password' } },
+      });
+      const result = await render([fixture('defaults'), redis]);
+      const config = parseYaml(configYamlOf(result)) as { cache: { redis: Record<string, unknown> } };
+      expect(config.cache.redis).toEqual({ url: '${REDIS_URL}', password: '${REDIS_PASSWORD}' });
+      const env = bridgeContainer(result).env ?? [];
+      expect(env).toContainEqual({ name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'redis-url' } } });
+      expect(env).toContainEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'redis-password' } } });
+      expect(Object.keys(secretDataOf(result)).sort()).toEqual(['CORP_CLIENT_SECRET', 'KAYAKO_MAIN_SECRET']);
+    });
+
+    it('give an LDAP bind password (or any connector secret) from a Secret key', async () => {
+      const ldap = await overlay('ldap-bind', {
+        config: {
+          connectors: [
+            { id: 'corp', type: 'oidc', issuer: 'https://idp.example.com/realms/corp', clientId: 'kayako-bridge', clientSecret: '${CORP_CLIENT_SECRET}' },
+            { id: 'ad', type: 'ldap', url: 'ldaps://dc.example.com', bindDN: 'CN=svc-kayako,OU=Service,DC=example,DC=com', bindPassword: '${LDAP_BIND_PASSWORD}' },
+          ],
+        },
+        secrets: { fromSecret: { LDAP_BIND_PASSWORD: { name: 'ldap-bind', key: 'password' } } },
+      });
+      const env = bridgeContainer(await render([fixture('defaults'), ldap])).env ?? [];
+      expect(env).toContainEqual({ name: 'LDAP_BIND_PASSWORD', valueFrom: { secretKeyRef: { name: 'ldap-bind', key: 'password' } } });
+    });
+
+    it('name the ways to provide a missing one, and refuse a name or a Redis setting given twice', async () => {
+      const missing = await overlay('missing-bind', {
+        config: { connectors: [{ id: 'corp', type: 'oidc', issuer: 'https://idp.example.com', clientId: 'kb', clientSecret: '${LDAP_BIND_PASSWORD}' }] },
+      });
+      expect(await renderError([fixture('defaults'), missing])).toContain('secrets.fromSecret.LDAP_BIND_PASSWORD: { name, key }');
+      const twice = await overlay('twice', { secrets: { fromSecret: { CORP_CLIENT_SECRET: { name: 'corp', key: 'secret' } } } });
+      expect(await renderError([fixture('defaults'), twice])).toContain('CORP_CLIENT_SECRET is in both secrets.values and secrets.fromSecret');
+      const redisTwice = await overlay('redis-twice', { redis: { existingSecret: { name: 'redis-auth', urlKey: 'url' } } });
+      expect(await renderError([fixture('redis-password'), redisTwice])).toContain('redis.url and redis.existingSecret.urlKey are both set');
+      const noKeys = await overlay('redis-no-keys', { redis: { existingSecret: { name: 'redis-auth' } } });
+      expect(await renderError([fixture('redis-password'), noKeys])).toContain('redis.existingSecret.name needs urlKey and/or passwordKey');
+    });
+
+    it('roll the pods through checksum/secret only for the chart’s own Secret', async () => {
+      expect(deploymentOf(renderedFixture('config-text')).template.metadata.annotations?.['checksum/secret']).toMatch(/^[0-9a-f]{64}$/);
+      const allExternal = await overlay('all-external', {
+        secrets: { values: null, fromSecret: { CORP_CLIENT_SECRET: { name: 'corp-oidc', key: 'client-secret' } } },
+      });
+      const result = await render([fixture('config-text'), allExternal]);
+      expect(all(result, 'Secret')).toHaveLength(0);
+      expect(deploymentOf(result).template.metadata.annotations?.['checksum/secret']).toBeUndefined();
+    });
+  });
+
+  describe('config as text, or from an object the operator manages', () => {
+    it('keeps a text config exactly as written, and sets host, ports and Redis through LOGINSHARE_* variables', async () => {
+      const given = (parseYaml(await readFile(fixture('config-text'), 'utf8')) as { config: string }).config;
+      const result = renderedFixture('config-text');
+      expect(configYamlOf(result)).toBe(given);
+      const env = bridgeContainer(result).env ?? [];
+      expect(env).toEqual(
+        expect.arrayContaining([
+          { name: 'LOGINSHARE_HOST', value: '0.0.0.0' },
+          { name: 'LOGINSHARE_PORT', value: '8080' },
+          { name: 'LOGINSHARE_OPS_HOST', value: '0.0.0.0' },
+          { name: 'LOGINSHARE_OPS_PORT', value: '9090' },
+        ]),
+      );
+      // The map form still rewrites the file and needs none of them.
+      expect((bridgeContainer(renderedFixture('defaults')).env ?? []).map((e) => e.name)).not.toContain('LOGINSHARE_PORT');
+    });
+
+    it('refuses a text config with a secret written into it', async () => {
+      const given = (parseYaml(await readFile(fixture('config-text'), 'utf8')) as { config: string }).config;
+      const literal = await overlay('text-literal', { config: given.replace('${CORP_CLIENT_SECRET}', 'an-inline-client-secret') });
+      expect(await renderError([fixture('config-text'), literal])).toContain('connectors[0].clientSecret must be a ${NAME} reference');
+      const pasted = await overlay('text-pasted', { config: `${given}# TEST-corp-client-secret-6f1d2c\n` });
+      expect(await renderError([fixture('config-text'), pasted])).toContain('CORP_CLIENT_SECRET appears literally');
+      const broken = await overlay('text-broken', { config: 'realms: [\n' });
+      expect(await renderError([fixture('config-text'), broken])).toContain('config is not valid YAML');
+    });
+
+    it('mounts a config.yaml from the operator’s Secret or ConfigMap and renders none of its own', async () => {
+      const result = await render([fixture('existing-config')]);
+      expect(configMapsOf(result).filter((cm) => cm.data?.['config.yaml'] !== undefined)).toHaveLength(0);
+      const pod = deploymentOf(result).template;
+      expect(pod.spec.volumes.find((v) => v.name === 'config')).toEqual({
+        name: 'config',
+        secret: { secretName: 'kb-config', items: [{ key: 'bridge.yaml', path: 'config.yaml' }] },
+      });
+      expect(pod.metadata.annotations?.['checksum/config']).toBeUndefined();
+      const container = pod.spec.containers[0]!;
+      // The chart cannot see which ${NAME}s that file uses: the whole Secret becomes the pod's environment.
+      expect(container.envFrom).toEqual([{ secretRef: { name: 'kayako-bridge-secrets' } }]);
+      expect(container.env).toContainEqual({ name: 'LOGINSHARE_PORT', value: '8080' });
+      expect(container.env).toContainEqual({
+        name: 'LOGINSHARE_REDIS_URL',
+        valueFrom: { secretKeyRef: { name: 'kayako-bridge-secrets', key: 'REDIS_URL' } },
+      });
+
+      const fromConfigMap = await overlay('config-from-configmap', { existingConfig: { secret: '', configMap: 'kb-config', key: 'config.yaml' } });
+      const volume = deploymentOf(await render([fixture('existing-config'), fromConfigMap])).template.spec.volumes.find((v) => v.name === 'config');
+      expect(volume?.configMap).toEqual({ name: 'kb-config', items: [{ key: 'config.yaml', path: 'config.yaml' }] });
+      const both = await overlay('config-from-both', { existingConfig: { configMap: 'kb-config' } });
+      expect(await renderError([fixture('existing-config'), both])).toContain('existingConfig.configMap and existingConfig.secret are both set');
+    });
+  });
+
+  describe('defaults that fail loudly instead of quietly', () => {
+    it('refuses a NetworkPolicy that admits nobody to the LoginShare port', async () => {
+      const nobody = await overlay('nobody', { networkPolicy: { kayako: { cidrs: [] } } });
+      expect(await renderError([fixture('defaults'), nobody])).toContain('networkPolicy: nothing may reach the LoginShare port');
+      const own = await overlay('own-rule', {
+        networkPolicy: { kayako: { cidrs: [] }, extraIngress: [{ ports: [{ port: 'http' }], from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] }] },
+      });
+      expect(only(await render([fixture('defaults'), own]), 'NetworkPolicy')).toBeDefined();
+      const off = await overlay('no-policy', { networkPolicy: { enabled: false, kayako: { cidrs: [] } } });
+      expect(all(await render([fixture('defaults'), off]), 'NetworkPolicy')).toHaveLength(0);
+    });
+
+    it('refuses several replicas or an autoscaler without Redis unless per-replica counters are accepted', async () => {
+      const two = await overlay('two-replicas', { replicaCount: 2 });
+      expect(await renderError([fixture('defaults'), two])).toContain('more than one replica');
+      const hpa = await overlay('hpa-no-redis', { autoscaling: { enabled: true } });
+      expect(await renderError([fixture('defaults'), hpa])).toContain('more than one replica');
+      const accepted = await overlay('two-accepted', { replicaCount: 2, allowReplicasWithoutRedis: true });
+      expect(deploymentOf(await render([fixture('defaults'), accepted])).replicas).toBe(2);
     });
   });
 
@@ -638,7 +871,15 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       expect(text).not.toContain('WARNING');
     });
 
-    it('warns about an open Admin CP, an unreachable LoginShare port and replicas without Redis', async () => {
+    it('names the realm key’s own Secret and key, and explains the URLs for a config the chart does not render', async () => {
+      const text = await notes([fixture('config-text')]);
+      expect(text).toContain("get secret kayako-loginshare -o jsonpath='{.data.main-key}'");
+      const external = await notes([fixture('existing-config')]);
+      expect(external).toContain('The config comes from Secret kb-config');
+      expect(external).toContain('/loginshare/<id>/staff?key=<KEY>');
+    });
+
+    it('warns about an open Admin CP and about replicas without Redis', async () => {
       const admin = await overlay('allow-admin', {
         config: {
           realms: [
@@ -655,8 +896,8 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       const text = await notes([fixture('defaults'), admin]);
       expect(text).toContain('http://kb-loginshare-bridge.helpdesk.svc.cluster.local:8080/loginshare/main/staff?key=<KEY>');
       expect(text).toMatch(/WARNING: realm main sets staff\.allowAdmin: true/);
-      expect(text).toMatch(/WARNING: the NetworkPolicy admits no LoginShare caller/);
-      expect(text).toMatch(/WARNING: more than one replica without Redis/);
+      expect(text).not.toMatch(/more than one replica/);
+      expect(await notes([fixture('escape-hatches')])).toMatch(/WARNING: more than one replica without Redis/);
     });
   });
 });

@@ -62,8 +62,46 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "lsb.configDir" -}}/etc/loginshare-bridge{{- end -}}
 
 {{/* config.yaml ---------------------------------------------------------------------------------
-  The operator's `config` with the keys the chart owns filled in. Map keys come out sorted, so the
-  same values always give the same text and the same checksum. */}}
+  Three ways to give the bridge its file:
+    map      `config` is a map: the chart fills in the keys it owns and writes it out (keys sorted)
+    text     `config` is the file's text: written exactly as given (order and comments kept); the keys
+             the chart owns reach the bridge as LOGINSHARE_* variables instead
+    external existingConfig names a ConfigMap or Secret the operator manages; the chart renders none */}}
+{{- define "lsb.configMode" -}}
+{{- if or .Values.existingConfig.configMap .Values.existingConfig.secret -}}external
+{{- else if kindIs "string" .Values.config -}}text
+{{- else -}}map
+{{- end -}}
+{{- end -}}
+
+{{/* The operator's config as a map, whatever form it was given in (empty for an external one), so the
+  checks and NOTES read realms and connectors the same way. */}}
+{{- define "lsb.configValues" -}}
+{{- $mode := include "lsb.configMode" . -}}
+{{- if eq $mode "text" -}}
+{{- $parsed := fromYaml .Values.config -}}
+{{- if hasKey $parsed "Error" -}}
+{{- fail (printf "config is not valid YAML: %s" (get $parsed "Error")) -}}
+{{- end -}}
+{{- toJson $parsed -}}
+{{- else if eq $mode "map" -}}
+{{- toJson (.Values.config | default dict) -}}
+{{- else -}}
+{{- toJson dict -}}
+{{- end -}}
+{{- end -}}
+
+{{/* config.yaml as the chart renders it (map and text modes). */}}
+{{- define "lsb.configFileText" -}}
+{{- if eq (include "lsb.configMode" .) "text" -}}
+{{- .Values.config -}}
+{{- else -}}
+{{- include "lsb.configDocument" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The map-mode document: the operator's `config` with the keys the chart owns filled in. Map keys come
+  out sorted, so the same values always give the same text and the same checksum. */}}
 {{- define "lsb.configDocument" -}}
 {{- $cfg := deepCopy (.Values.config | default dict) -}}
 {{- $server := deepCopy ($cfg.server | default dict) -}}
@@ -90,22 +128,60 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{- define "lsb.redisHasPassword" -}}
-{{- if and .Values.redis.enabled (or .Values.redis.password (and .Values.secrets.existingSecret .Values.redis.existingSecretHasPassword)) -}}true{{- end -}}
+{{- $r := .Values.redis -}}
+{{- if and $r.enabled (or $r.password $r.existingSecret.passwordKey (hasKey (.Values.secrets.fromSecret | default dict) "REDIS_PASSWORD") (and .Values.secrets.existingSecret $r.existingSecretHasPassword)) -}}true{{- end -}}
 {{- end -}}
 
 {{/* Secrets -------------------------------------------------------------------------------------
-  The variables config.yaml references, as a JSON list of { name, optional }: ${NAME} is required,
-  ${NAME:-fallback} optional (the bridge uses the fallback when the Secret lacks the key). Names that
-  extraEnv supplies in plain are left out. Each becomes an env var read from the Secret, so the pod
-  gets only what its config uses. */}}
+  Where the value of ${NAME} comes from, as JSON { name, key }: secrets.fromSecret.NAME, then
+  redis.existingSecret for REDIS_URL / REDIS_PASSWORD, else key NAME of the chart's Secret (or of
+  secrets.existingSecret). Called with (list $ NAME). */}}
+{{- define "lsb.secretSourceOf" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- $redis := $root.Values.redis.existingSecret -}}
+{{- $own := $root.Values.secrets.fromSecret | default dict -}}
+{{- if hasKey $own $name -}}
+{{- $ref := get $own $name -}}
+{{- toJson (dict "name" $ref.name "key" $ref.key "external" true) -}}
+{{- else if and (eq $name "REDIS_URL") $redis.urlKey -}}
+{{- toJson (dict "name" $redis.name "key" $redis.urlKey "external" true) -}}
+{{- else if and (eq $name "REDIS_PASSWORD") $redis.passwordKey -}}
+{{- toJson (dict "name" $redis.name "key" $redis.passwordKey "external" true) -}}
+{{- else -}}
+{{- toJson (dict "name" (include "lsb.secretName" $root) "key" $name "external" (not (empty $root.Values.secrets.existingSecret))) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The variables the pod gets from Secrets, as a JSON list of { env, name, key, optional }.
+  map / text: one per ${NAME} config.yaml references (${NAME} is required, ${NAME:-fallback} optional:
+  the bridge uses the fallback when the key is missing); names extraEnv supplies are left out, so the pod
+  gets only what its config uses. external: every name of secrets.values and secrets.fromSecret.
+  text / external with Redis: LOGINSHARE_REDIS_URL / _PASSWORD from REDIS_URL / REDIS_PASSWORD's source. */}}
 {{- define "lsb.secretEnvRefs" -}}
+{{- $mode := include "lsb.configMode" . -}}
 {{- $plain := list -}}
 {{- range .Values.extraEnv -}}
 {{- $plain = append $plain .name -}}
 {{- end -}}
 {{- $required := list -}}
 {{- $optional := list -}}
-{{- range regexFindAll "\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}" (include "lsb.configDocument" .) -1 -}}
+{{- if eq $mode "external" -}}
+{{- range $name, $_ := .Values.secrets.values -}}
+{{- $required = append $required $name -}}
+{{- end -}}
+{{- range $name, $_ := .Values.secrets.fromSecret -}}
+{{- $required = append $required $name -}}
+{{- end -}}
+{{- else -}}
+{{- /* Scanned from the parsed document, so a ${NAME} inside a YAML comment is not required. */ -}}
+{{- $scanned := "" -}}
+{{- if eq $mode "map" -}}
+{{- $scanned = include "lsb.configDocument" . -}}
+{{- else -}}
+{{- $scanned = toYaml (include "lsb.configValues" . | fromJson) -}}
+{{- end -}}
+{{- range regexFindAll "\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}" $scanned -1 -}}
 {{- $name := regexReplaceAll "^\\$\\{([A-Za-z0-9_]+).*$" . "${1}" -}}
 {{- if has $name $plain -}}
 {{- else if contains ":-" . -}}
@@ -114,9 +190,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $required = append $required $name -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
 {{- $refs := list -}}
 {{- range $name := concat $required $optional | uniq | sortAlpha -}}
-{{- $refs = append $refs (dict "name" $name "optional" (not (has $name $required))) -}}
+{{- if not (has $name $plain) -}}
+{{- $source := include "lsb.secretSourceOf" (list $ $name) | fromJson -}}
+{{- $refs = append $refs (dict "env" $name "name" $source.name "key" $source.key "external" $source.external "optional" (not (has $name $required))) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (ne $mode "map") .Values.redis.enabled -}}
+{{- $source := include "lsb.secretSourceOf" (list $ "REDIS_URL") | fromJson -}}
+{{- $refs = append $refs (dict "env" "LOGINSHARE_REDIS_URL" "name" $source.name "key" $source.key "external" $source.external "optional" false) -}}
+{{- if include "lsb.redisHasPassword" . -}}
+{{- $source := include "lsb.secretSourceOf" (list $ "REDIS_PASSWORD") | fromJson -}}
+{{- $refs = append $refs (dict "env" "LOGINSHARE_REDIS_PASSWORD" "name" $source.name "key" $source.key "external" $source.external "optional" false) -}}
+{{- end -}}
 {{- end -}}
 {{- toJson $refs -}}
 {{- end -}}
@@ -125,7 +213,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "lsb.secretData" -}}
 {{- $data := deepCopy (.Values.secrets.values | default dict) -}}
 {{- if .Values.redis.enabled -}}
+{{- if .Values.redis.url -}}
 {{- $_ := set $data "REDIS_URL" .Values.redis.url -}}
+{{- end -}}
 {{- if .Values.redis.password -}}
 {{- $_ := set $data "REDIS_PASSWORD" .Values.redis.password -}}
 {{- end -}}
@@ -133,28 +223,67 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toJson $data -}}
 {{- end -}}
 
+{{/* "true" when the chart renders its own Secret. */}}
+{{- define "lsb.rendersSecret" -}}
+{{- if and (not .Values.secrets.existingSecret) (include "lsb.secretData" . | fromJson) -}}true{{- end -}}
+{{- end -}}
+
 {{/* Checks that turn a silent misconfiguration into a failed render. Included by the Deployment. */}}
 {{- define "lsb.validate" -}}
+{{- $mode := include "lsb.configMode" . -}}
+{{- $cfg := include "lsb.configValues" . | fromJson -}}
 {{- $existing := .Values.secrets.existingSecret -}}
+{{- $redis := .Values.redis -}}
+{{- if and .Values.existingConfig.configMap .Values.existingConfig.secret -}}
+{{- fail "existingConfig.configMap and existingConfig.secret are both set: name one of them" -}}
+{{- end -}}
+{{- /* More than one replica without a shared store multiplies every lockout and rate limit. */ -}}
+{{- $several := or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) -}}
+{{- if and $several (not $redis.enabled) (not .Values.allowReplicasWithoutRedis) -}}
+{{- fail "more than one replica (replicaCount > 1 or autoscaling.enabled) without Redis: each pod would keep its own lockout and rate-limit counters, so an attacker gets that many more attempts. Set redis.enabled and redis.url, or allowReplicasWithoutRedis: true to accept per-replica counters" -}}
+{{- end -}}
+{{- if and (gt (int .Values.preStopSleepSeconds) 0) (not (lt (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds))) -}}
+{{- fail (printf "preStopSleepSeconds (%v) must be less than terminationGracePeriodSeconds (%v): the grace period also has to cover the logins in flight" .Values.preStopSleepSeconds .Values.terminationGracePeriodSeconds) -}}
+{{- end -}}
+{{- /* Redis from a Secret the operator manages. */ -}}
+{{- if or $redis.existingSecret.urlKey $redis.existingSecret.passwordKey -}}
+{{- if not $redis.existingSecret.name -}}
+{{- fail "redis.existingSecret.urlKey / passwordKey need redis.existingSecret.name (the Secret that holds them)" -}}
+{{- end -}}
+{{- else if $redis.existingSecret.name -}}
+{{- fail "redis.existingSecret.name needs urlKey and/or passwordKey (the keys of that Secret to read)" -}}
+{{- end -}}
+{{- if and $redis.existingSecret.urlKey $redis.url -}}
+{{- fail "redis.url and redis.existingSecret.urlKey are both set: keep one" -}}
+{{- end -}}
+{{- if and $redis.existingSecret.passwordKey $redis.password -}}
+{{- fail "redis.password and redis.existingSecret.passwordKey are both set: keep one" -}}
+{{- end -}}
+{{- range $name, $_ := .Values.secrets.fromSecret -}}
+{{- if hasKey ($.Values.secrets.values | default dict) $name -}}
+{{- fail (printf "%s is in both secrets.values and secrets.fromSecret: keep one" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- $urlProvided := or $redis.url $redis.existingSecret.urlKey (hasKey (.Values.secrets.fromSecret | default dict) "REDIS_URL") $existing -}}
+{{- if and $redis.enabled (not $urlProvided) -}}
+{{- fail "redis.enabled needs redis.url (redis://host:6379/0 or rediss://…), or redis.existingSecret.name and urlKey" -}}
+{{- end -}}
+{{- $data := include "lsb.secretData" . | fromJson -}}
 {{- if $existing -}}
 {{- if .Values.secrets.values -}}
 {{- fail "secrets.values is ignored when secrets.existingSecret is set: put those keys in your Secret" -}}
 {{- end -}}
-{{- if or .Values.redis.url .Values.redis.password -}}
+{{- if or $redis.url $redis.password -}}
 {{- fail "redis.url / redis.password are ignored when secrets.existingSecret is set: put REDIS_URL (and REDIS_PASSWORD, with redis.existingSecretHasPassword: true) in your Secret" -}}
 {{- end -}}
 {{- else -}}
-{{- if and .Values.redis.enabled (not .Values.redis.url) -}}
-{{- fail "redis.enabled needs redis.url (redis://host:6379/0 or rediss://…)" -}}
-{{- end -}}
-{{- $data := include "lsb.secretData" . | fromJson -}}
 {{- range $ref := include "lsb.secretEnvRefs" . | fromJsonArray -}}
-{{- if and (not $ref.optional) (not (get $data $ref.name)) -}}
-{{- fail (printf "config.yaml references ${%s}: set secrets.values.%s (or use secrets.existingSecret, or extraEnv for a non-secret value)" $ref.name $ref.name) -}}
+{{- if and (not $ref.optional) (not $ref.external) (not (get $data $ref.key)) -}}
+{{- fail (printf "config.yaml references ${%s}: set secrets.values.%s, take it from your own Secret with secrets.fromSecret.%s: { name, key } (or secrets.existingSecret), or use extraEnv for a non-secret value" $ref.key $ref.key $ref.key) -}}
 {{- end -}}
 {{- end -}}
 {{- /* The bridge refuses a realm key shorter than 16 characters; say so before the pods crash-loop. */ -}}
-{{- range $realm := $.Values.config.realms -}}
+{{- range $realm := $cfg.realms -}}
 {{- $keyName := regexReplaceAll "^\\$\\{([A-Za-z0-9_]+)\\}$" (toString $realm.secret) "${1}" -}}
 {{- if and (hasKey $data $keyName) (lt (len (toString (get $data $keyName))) 16) -}}
 {{- fail (printf "secrets.values.%s (the key of realm %s) needs at least 16 characters: openssl rand -hex 32" $keyName (toString $realm.id)) -}}
@@ -162,7 +291,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- /* A secret pasted as a literal into config or rules would land in a ConfigMap: refuse it.
        Short values are skipped to avoid matching ordinary words; the message names only the key. */ -}}
-{{- $plainText := include "lsb.configDocument" . -}}
+{{- $plainText := "" -}}
+{{- if ne $mode "external" -}}
+{{- $plainText = include "lsb.configFileText" . -}}
+{{- end -}}
 {{- range $file, $content := .Values.rules.files -}}
 {{- $plainText = printf "%s\n%s" $plainText (ternary $content (toYaml $content) (kindIs "string" $content)) -}}
 {{- end -}}
@@ -172,8 +304,22 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- if eq $mode "text" -}}
+{{- range $key := list "clientSecret" "bindPassword" "password" -}}
+{{- range $i, $connector := $cfg.connectors -}}
+{{- if and (hasKey $connector $key) (not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$" (toString (get $connector $key)))) -}}
+{{- fail (printf "config: connectors[%d].%s must be a ${NAME} reference: the value lives in a Secret, never in the ConfigMap" $i $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $i, $realm := $cfg.realms -}}
+{{- if not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$" (toString $realm.secret)) -}}
+{{- fail (printf "config: realms[%d].secret must be a ${NAME} reference: the value lives in a Secret, never in the ConfigMap" $i) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $rulesDir := printf "%s/rules/" (include "lsb.configDir" .) -}}
-{{- range $realm := .Values.config.realms -}}
+{{- range $realm := $cfg.realms -}}
 {{- if $realm.rules -}}
 {{- $path := trimPrefix "./" (toString $realm.rules) -}}
 {{- $file := "" -}}
