@@ -22,6 +22,22 @@ export const realmSchema = z
     allowFrom: z.array(cidr).default([]),
     /** Rules file, relative to the config file. */
     rules: z.string().min(1),
+    /** What Kayako shows for each outcome, in the realm's language (docs/messages.md); English by default. */
+    messages: z
+      .object({
+        invalidCredentials: messageText.describe("Must equal the Kayako instance's own phrase for a bad login, or its lockout stops counting."),
+        mfaRequired: messageText,
+        locked: messageText,
+        disabled: messageText,
+        passwordExpired: messageText,
+        rateLimited: messageText,
+        deniedByDefault: messageText.describe('Unmatched logins the rules deny, when the rules file sets no unmatchedMessage.'),
+        unavailable: messageText,
+        staffUsernameForm: messageText.describe('{username} is replaced by the username form the person must type.'),
+        emailNotAllowed: messageText,
+      })
+      .strict()
+      .optional(),
     audiences: z
       .object({ user: z.boolean().default(true), staff: z.boolean().default(true) })
       .strict()
@@ -58,22 +74,6 @@ export const realmSchema = z
           .strict(),
       )
       .min(1, 'a realm needs at least one connector'),
-    /** What Kayako shows for each outcome, in the realm's language (docs/messages.md); English by default. */
-    messages: z
-      .object({
-        invalidCredentials: messageText.describe("Must equal the Kayako instance's own phrase for a bad login, or its lockout stops counting."),
-        mfaRequired: messageText,
-        locked: messageText,
-        disabled: messageText,
-        passwordExpired: messageText,
-        rateLimited: messageText,
-        deniedByDefault: messageText.describe('Unmatched logins the rules deny, when the rules file sets no unmatchedMessage.'),
-        unavailable: messageText,
-        staffUsernameForm: messageText.describe('{username} is replaced by the username form the person must type.'),
-        emailNotAllowed: messageText,
-      })
-      .strict()
-      .optional(),
   })
   .strict();
 
