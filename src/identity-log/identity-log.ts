@@ -57,7 +57,12 @@ export function createIdentityLog(config: IdentityLogConfig, store: KeyValueCach
     },
     async entries(realmId) {
       const cutoff = now() - retentionMs;
-      const raw = await Promise.all(Array.from({ length: config.maxEntries }, (_, slot) => store.get(key(realmId, `slot:${slot}`))));
+      // In batches: a log of 100 000 entries must not put 100 000 commands in flight at once.
+      const raw: Array<string | undefined> = [];
+      for (let first = 0; first < config.maxEntries; first += READ_BATCH) {
+        const slots = Array.from({ length: Math.min(READ_BATCH, config.maxEntries - first) }, (_, i) => first + i);
+        raw.push(...(await Promise.all(slots.map((slot) => store.get(key(realmId, `slot:${slot}`))))));
+      }
       const entries = raw
         .flatMap((text) => (text === undefined ? [] : [JSON.parse(text) as IdentityLogEntry]))
         .filter((e) => Date.parse(e.time) >= cutoff)
@@ -72,6 +77,8 @@ export function createIdentityLog(config: IdentityLogConfig, store: KeyValueCach
     },
   };
 }
+
+const READ_BATCH = 500;
 
 function selectedClaims(claims: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
