@@ -14,6 +14,8 @@ import { createLoginShareListener, type GuardedRealm } from './http/loginshare-a
 import { createOpsApp } from './http/ops-app.js';
 import { closeGracefully } from './http/graceful-close.js';
 import { createReadinessMonitor, type ReadinessCheck, type ReadinessMonitor } from './observability/readiness.js';
+import { createRealmAdminApp } from './http/realm-admin.js';
+import { createBridgeIdentityLog, recordIdentity } from './identity-log/bridge-identity-log.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
 import { BUILD_INFO } from './observability/build-info.js';
 import { createMetrics, type BridgeMetrics } from './observability/metrics.js';
@@ -169,6 +171,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     config.cache.redis ? { kind: 'shared', cache } : { kind: 'memory', maxEntries: config.cache.maxEntries },
     config.security,
   );
+  const identityLog = config.identityLog.enabled ? createBridgeIdentityLog(config, cache) : undefined;
   // Served on our own `node:http` servers (not `serve()`), so `close()` below closes both the same way.
   const loginShareListener = createLoginShareListener({
     realms,
@@ -180,6 +183,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       throttle,
       loginTimeoutMs: config.server.loginTimeoutMs,
       onConnectorDone: (connector, outcome, seconds) => metrics.upstreamDuration.observe({ connector, outcome }, seconds),
+      ...(identityLog ? { onIdentity: recordIdentity(identityLog, log) } : {}),
     },
   });
 
@@ -213,6 +217,10 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   const readiness = createReadinessMonitor(readinessChecks, { intervalMs: config.ops.readinessIntervalMs, timeoutMs: checkTimeoutMs });
   readinessChanged = () => readiness.refresh();
   const opsApp = createOpsApp({ registry: metrics.registry, readiness });
+  if (config.ops.adminToken) {
+    const rulesOf = (realmId: string) => realms.get(realmId)?.realm.rules();
+    opsApp.route('/admin/realms', createRealmAdminApp({ token: config.ops.adminToken, rulesOf, identityLog }));
+  }
 
   const servers: Server[] = [];
   return {

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Audience, Identity } from '../login/vocabulary.js';
 import { createConnector } from '../connectors/registry.js';
 import { loadConfig } from '../config/load-config.js';
-import { answerIdentity, askConnectors } from '../loginshare/login-flow.js';
+import { answerIdentity, applyAccountPolicy, askConnectors, withRealmDenial } from '../loginshare/login-flow.js';
+import { realmMessages } from '../loginshare/messages.js';
 import { routeConnectors } from '../realm/realm.js';
 import { explainRules, formatRuleTrace, loadRulesFile } from '../rules/index.js';
 import type { CliCommand } from './cli-io.js';
@@ -24,6 +25,11 @@ not, then the exact XML Kayako would receive.
   --login USERNAME  a live login through the realm's connectors (the password is read from
                     a prompt, stdin or --password-env, never from the command line)
   --realm ID        defaults to the first realm of the config
+  --typed NAME      with --identity: the username as the person types it at Kayako
+                    (default: the identity's username), for staff.usernameForm
+
+The realm's account settings apply first (staff.usernameForm, linking): the XML
+shows the emails Kayako would really get.
 `;
 
 const identityFileSchema = z
@@ -31,6 +37,7 @@ const identityFileSchema = z
     username: z.string().min(1),
     subject: z.string().optional(),
     emails: z.array(z.string()).default([]),
+    aliasEmails: z.array(z.string()).optional(),
     groups: z.array(z.string()).default([]),
     claims: z.record(z.string(), z.unknown()).default({}),
     givenName: z.string().optional(),
@@ -51,6 +58,7 @@ export const runExplain: CliCommand = async (args, io) => {
       interface: { type: 'string', default: 'staff' },
       identity: { type: 'string' },
       login: { type: 'string' },
+      typed: { type: 'string' },
       'password-env': { type: 'string' },
       'password-stdin': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -102,9 +110,21 @@ export const runExplain: CliCommand = async (args, io) => {
       identity = found;
     }
 
+    const messages = realmMessages(realm);
+    const typed = values.login ?? values.typed ?? identity.username;
+    const checked = applyAccountPolicy({ config: realm }, { audience, username: typed }, identity, messages, identity.connectorId);
+    if ('xml' in checked) {
+      io.stdout.write(`refused by the realm's account settings before the rules (${checked.outcome}${checked.detail ? `: ${checked.detail}` : ''})
+`);
+      io.stdout.write(`
+Kayako would receive (${checked.outcome}):
+${checked.xml}`);
+      return 0;
+    }
+    identity = checked.identity;
     const rules = await loadRulesFile(realm.rulesPath);
     const trace = explainRules(rules, { audience, identity, realmId: realm.id, ...(staffInterface ? { staffInterface } : {}) });
-    const answer = answerIdentity(audience, identity, trace.decision, identity.connectorId);
+    const answer = answerIdentity(audience, identity, withRealmDenial(rules, trace.decision, messages), identity.connectorId, messages);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ identity: { ...identity, claims: Object.keys(identity.claims) }, trace, outcome: answer.outcome, xml: answer.xml }, null, 2)}\n`);
     } else {

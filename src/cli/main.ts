@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string
   check: { run: async () => runCheck, summary: 'validate the config and rules files' },
   explain: { run: async () => runExplain, summary: 'dry-run the rules for an identity and print the XML Kayako gets' },
   probe: { run: async () => (await import('./probe.js')).runProbe, summary: 'act as Kayako against a LoginShare URL' },
+  test: { run: async () => (await import('./test-rules.js')).runTestRules, summary: 'run rule tests (identities and expected outcomes) against a rules file' },
+  diff: { run: async () => (await import('./diff.js')).runDiff, summary: 'preview whose Kayako answer a rules change would change' },
   'hash-password': { run: async () => runHashPassword, summary: 'make a passwordHash for a local account' },
   version: { run: async () => runVersion, summary: 'print the version (also --version)' },
 };

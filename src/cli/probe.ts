@@ -7,6 +7,7 @@ import { phpUrlencode } from '../probe/php-semantics.js';
 import type { CliCommand, CliIO } from './cli-io.js';
 
 export const PROBE_HELP = `Usage: loginshare-bridge probe --url URL --username NAME [options]
+       loginshare-bridge probe --kayako KAYAKO-URL --username NAME [options]   (see probe --kayako --help)
 
 Act as Kayako 4 against any LoginShare URL: POST exactly what Kayako posts, read only the
 body, judge it as Kayako's PHP does, and say whether Kayako would let the person in and what
@@ -39,7 +40,9 @@ Exit status: 0 Kayako would accept the login, 1 it would refuse it, 2 usage erro
 class UsageError extends Error {}
 
 /** `loginshare-bridge probe`: see PROBE_HELP. */
-export const runProbe: CliCommand = (args, io) => probeCommand(args, io);
+export const runProbe: CliCommand = async (args, io) =>
+  // `--kayako URL`: the go-live check through Kayako's StaffAPI (probe-kayako.ts).
+  args.some((a) => a === '--kayako' || a.startsWith('--kayako=')) ? (await import('./probe-kayako.js')).runKayakoProbe(args, io) : probeCommand(args, io);
 
 /** The command with an injectable poster, so tests can observe what would be sent. */
 export async function probeCommand(args: string[], io: CliIO, post?: LoginSharePoster): Promise<number> {

@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { identityLogConfigSchema } from '../identity-log/identity-log-config.js';
 import { parseCidr } from '../security/cidr.js';
 
 const cidr = z.string().refine((value) => parseCidr(value) !== undefined, { message: 'not an IP address or CIDR (e.g. 10.0.0.0/8)' });
+
+/** A text Kayako shows verbatim on its login page. */
+const messageText = z.string().trim().min(1, 'must not be empty').max(1000).optional();
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -18,6 +22,22 @@ export const realmSchema = z
     allowFrom: z.array(cidr).default([]),
     /** Rules file, relative to the config file. */
     rules: z.string().min(1),
+    /** What Kayako shows for each outcome, in the realm's language (docs/messages.md); English by default. */
+    messages: z
+      .object({
+        invalidCredentials: messageText.describe("Must equal the Kayako instance's own phrase for a bad login, or its lockout stops counting."),
+        mfaRequired: messageText,
+        locked: messageText,
+        disabled: messageText,
+        passwordExpired: messageText,
+        rateLimited: messageText,
+        deniedByDefault: messageText.describe('Unmatched logins the rules deny, when the rules file sets no unmatchedMessage.'),
+        unavailable: messageText,
+        staffUsernameForm: messageText.describe('{username} is replaced by the username form the person must type.'),
+        emailNotAllowed: messageText,
+      })
+      .strict()
+      .optional(),
     audiences: z
       .object({ user: z.boolean().default(true), staff: z.boolean().default(true) })
       .strict()
@@ -27,9 +47,22 @@ export const realmSchema = z
         interfaces: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'lower-case Kayako interface name')).default(DEFAULT_STAFF_INTERFACES),
         /** The Kayako Admin CP: refused unless explicitly allowed (the protocol note's warning). */
         allowAdmin: z.boolean().default(false),
+        /** One Kayako staff account per person: the only username form accepted (docs/account-linking.md). */
+        usernameForm: z.enum(['as-typed', 'username', 'local-part', 'upn']).default('as-typed'),
       })
       .strict()
-      .default({ interfaces: DEFAULT_STAFF_INTERFACES, allowAdmin: false }),
+      .default({ interfaces: DEFAULT_STAFF_INTERFACES, allowAdmin: false, usernameForm: 'as-typed' }),
+    /** Which emails Kayako may link accounts on (docs/account-linking.md). */
+    linking: z
+      .object({
+        emails: z.enum(['primary', 'all']).default('primary'),
+        emailDomains: z
+          .array(z.string().toLowerCase().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain such as example.com, or *.example.com for its subdomains'))
+          .min(1, 'list at least one domain, or leave emailDomains out to allow any')
+          .optional(),
+      })
+      .strict()
+      .default({ emails: 'primary' }),
     connectors: z
       .array(
         z
@@ -77,6 +110,8 @@ export const configSchema = z
         readinessIntervalMs: z.number().int().min(100).max(60_000).default(2_000),
         /** Bound on one readiness check (an IdP that never answers counts as failed after this). */
         readinessCheckTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+        /** Bearer token of the operators' endpoints (/admin/lockouts, /admin/unlock); absent = those endpoints are off. */
+        adminToken: z.string().min(16, 'at least 16 characters (generate one: openssl rand -hex 32)').optional(),
       })
       .strict()
       .default({ host: '0.0.0.0', port: 9090, enabled: true, strictReadiness: false, readinessIntervalMs: 2_000, readinessCheckTimeoutMs: 5_000 }),
@@ -159,6 +194,8 @@ export const configSchema = z
       .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _'), type: z.string() }).passthrough())
       .min(1, 'configure at least one connector'),
     realms: z.array(realmSchema).min(1, 'configure at least one realm'),
+    /** Opt-in log of who signed in, for previewing a rules change (docs/impact-preview.md). */
+    identityLog: identityLogConfigSchema,
   })
   .strict();
 

@@ -116,6 +116,7 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono<LoginShareEnv
         audience,
         event: 'login',
         username: request.username,
+        canonicalUsername: result.canonicalUsername,
         caller: c.var.callerAddress,
         endUserIp: request.endUserIp || undefined,
         interface: request.staffInterface,

@@ -48,6 +48,11 @@ export interface Identity {
   username: string;
   /** Verified addresses only, lower-cased, de-duplicated, primary first. May be empty. */
   emails: string[];
+  /**
+   * Verified addresses from the connector's other email sources (aliases), kept apart from `emails`: Kayako adds
+   * every address it is sent to the matched account, so they are sent only where the realm opts in.
+   */
+  aliasEmails?: string[];
   givenName?: string;
   familyName?: string;
   displayName?: string;

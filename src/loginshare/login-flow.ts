@@ -3,10 +3,11 @@ import type { PasswordConnector } from '../login/password-connector.js';
 import { deadlineIn } from '../login/deadline.js';
 import { isIdpOutage } from '../login/outage.js';
 import type { Realm } from '../realm/realm.js';
-import { evaluateRules, type RuleDecision } from '../rules/index.js';
+import { evaluateRules, type RuleDecision, type RuleSet } from '../rules/index.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
 import { renderFailure, renderStaffSuccess, renderUserSuccess } from './answer.js';
-import { INVALID_CREDENTIALS, MESSAGES, messageForOutcome } from './messages.js';
+import { canonicalStaffUsername, linkableEmails, sameStaffUsername } from './account-linking.js';
+import { DEFAULT_LOGIN_MESSAGES, MESSAGES, messageForOutcome, realmMessages, staffUsernameMessage, type LoginMessages } from './messages.js';
 import { buildStaffProfile, buildUserProfile } from './profile.js';
 import type { LoginShareRequest } from './request.js';
 
@@ -27,6 +28,8 @@ export interface LoginResult {
   lockedNow?: boolean;
   usergroup?: string;
   team?: string;
+  /** Staff logins of a realm with a `staff.usernameForm`: the username the person's staff account has. */
+  canonicalUsername?: string;
 }
 
 export type LoginResultOutcome =
@@ -36,18 +39,23 @@ export type LoginResultOutcome =
   | 'throttled_locked'
   | 'interface_refused'
   | 'audience_refused'
-  | 'incomplete_profile';
+  | 'incomplete_profile'
+  | 'staff_username_form'
+  | 'email_refused';
 
 export interface LoginFlowDeps {
   throttle: LoginThrottle;
   loginTimeoutMs: number;
   /** Called after each connector returns, for metrics. */
   onConnectorDone?(connectorId: string, outcome: string, seconds: number): void;
+  /** Called with each authenticated identity as the rules see it (the opt-in identity log); must not block. */
+  onIdentity?(realmId: string, audience: LoginShareRequest['audience'], staffInterface: string | undefined, identity: Identity): void;
 }
 
 export async function runLogin(realm: Realm, request: LoginShareRequest, deps: LoginFlowDeps): Promise<LoginResult> {
+  const messages = realmMessages(realm.config);
   if (!realm.serves(request.audience)) {
-    return fail('audience_refused', MESSAGES.unavailable, { detail: `realm ${realm.id} does not serve ${request.audience} logins` });
+    return fail('audience_refused', messages.unavailable, { detail: `realm ${realm.id} does not serve ${request.audience} logins` });
   }
   if (request.audience === 'staff' && !realm.staffInterfaceAllowed(request.staffInterface ?? '')) {
     return fail('interface_refused', MESSAGES.staffInterfaceRefused, { detail: `interface "${request.staffInterface}" not allowed` });
@@ -55,8 +63,8 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
 
   const throttle = deps.throttle.forLogin(realm.id, request.username);
   const verdict = await throttle.admit(request.endUserIp);
-  if (verdict === 'locked') return fail('throttled_locked', MESSAGES.locked, { detail: 'username locked by the bridge' });
-  if (verdict !== 'allowed') return fail('rate_limited', MESSAGES.rateLimited, { detail: verdict });
+  if (verdict === 'locked') return fail('throttled_locked', messages.locked, { detail: 'username locked by the bridge' });
+  if (verdict !== 'allowed') return fail('rate_limited', messages.rateLimited, { detail: verdict });
 
   const attempt: LoginAttempt = {
     username: request.username,
@@ -77,32 +85,38 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
   switch (outcome.kind) {
     case 'ok': {
       await throttle.recordSuccess();
-      const decision = evaluateRules(realm.rules(), {
+      const checked = applyAccountPolicy(realm, request, outcome.identity, messages, connectorId);
+      if ('xml' in checked) return checked;
+      const { identity, canonicalUsername } = checked;
+      deps.onIdentity?.(realm.id, request.audience, request.staffInterface, identity);
+      const rules = realm.rules();
+      const decision = evaluateRules(rules, {
         audience: request.audience,
-        identity: outcome.identity,
+        identity,
         realmId: realm.id,
         staffInterface: request.staffInterface,
       });
-      const answered = answerIdentity(request.audience, outcome.identity, decision, connectorId);
-      if (fellBackFrom) answered.detail = `break-glass: ${fellBackFrom} unavailable`;
-      return answered;
+      const result = answerIdentity(request.audience, identity, withRealmDenial(rules, decision, messages), connectorId, messages);
+      if (canonicalUsername !== undefined) result.canonicalUsername = canonicalUsername;
+      if (fellBackFrom) result.detail = `break-glass: ${fellBackFrom} unavailable`;
+      return result;
     }
     case 'invalid_credentials':
     case 'unknown_user': {
       const lockedNow = await throttle.recordFailure();
-      return fail('invalid_credentials', INVALID_CREDENTIALS, { connectorId, lockedNow });
+      return fail('invalid_credentials', messages.invalidCredentials, { connectorId, lockedNow });
     }
     case 'mfa_required':
     case 'locked':
     case 'disabled':
     case 'password_expired':
-      return fail(outcome.kind, outcome.concealed ? INVALID_CREDENTIALS : messageForOutcome(outcome.kind), {
+      return fail(outcome.kind, outcome.concealed ? messages.invalidCredentials : messageForOutcome(outcome.kind, messages), {
         connectorId,
         detail: outcome.concealed ? `${outcome.detail ?? outcome.kind} (shown to the person as wrong credentials)` : outcome.detail,
       });
     case 'misconfigured':
     case 'unavailable':
-      return fail(outcome.kind, messageForOutcome(outcome.kind), {
+      return fail(outcome.kind, messageForOutcome(outcome.kind, messages), {
         connectorId,
         detail: outcome.cause.message,
         operatorError: outcome.cause,
@@ -115,6 +129,58 @@ export async function runLogin(realm: Realm, request: LoginShareRequest, deps: L
  * otherwise use the whole login deadline and leave none for the accounts meant for exactly that moment.
  */
 const FALLBACK_RESERVE_MS = 1_000;
+
+/**
+ * The realm's account rules, before the rules file sees the identity: a staff login must be typed in the realm's
+ * one username form (else Kayako creates a second staff account for the same person), and only the emails the
+ * realm's linking policy allows reach Kayako (else an alias opens someone else's account).
+ */
+export function applyAccountPolicy(
+  realm: Pick<Realm, 'config'>,
+  request: Pick<LoginShareRequest, 'audience' | 'username'>,
+  identity: Identity,
+  messages: LoginMessages,
+  connectorId: string | undefined,
+): LoginResult | { identity: Identity; canonicalUsername?: string } {
+  let canonicalUsername: string | undefined;
+  const form = realm.config.staff.usernameForm;
+  if (request.audience === 'staff' && form !== 'as-typed') {
+    canonicalUsername = canonicalStaffUsername(identity, form);
+    if (canonicalUsername === undefined) {
+      const operatorError = new Error(`staff.usernameForm is ${form}, but connector ${connectorId ?? '?'} gave no upn or userPrincipalName claim`);
+      return fail('misconfigured', messages.unavailable, { connectorId, detail: operatorError.message, operatorError });
+    }
+    if (!sameStaffUsername(request.username, canonicalUsername)) {
+      const refused = fail('staff_username_form', staffUsernameMessage(messages, canonicalUsername), {
+        connectorId,
+        detail: `typed "${request.username}", the staff account's username is "${canonicalUsername}" (${form})`,
+      });
+      refused.canonicalUsername = canonicalUsername;
+      return refused;
+    }
+  }
+  const linked = linkableEmails(identity, realm.config.linking);
+  if (linked.kind === 'none-allowed') {
+    const refused = fail('email_refused', messages.emailNotAllowed, {
+      connectorId,
+      detail: `no email in linking.emailDomains (left out: ${linked.dropped.join(', ')})`,
+    });
+    if (canonicalUsername !== undefined) refused.canonicalUsername = canonicalUsername;
+    return refused;
+  }
+  const emails = linked.kind === 'ok' ? linked.emails : [];
+  // Most logins change nothing: the identity is reused rather than copied.
+  const unchanged = identity.aliasEmails === undefined && emails.length === identity.emails.length && emails.every((e, i) => e === identity.emails[i]);
+  const result: { identity: Identity; canonicalUsername?: string } = { identity: unchanged ? identity : withEmails(identity, emails) };
+  if (canonicalUsername !== undefined) result.canonicalUsername = canonicalUsername;
+  return result;
+}
+
+/** The identity the rules and Kayako see: only the linkable emails, no aliases beside them. */
+function withEmails(identity: Identity, emails: string[]): Identity {
+  const { aliasEmails: _left, ...rest } = identity;
+  return { ...rest, emails };
+}
 
 /**
  * The first connector that knows the username decides; `unknown_user` passes to the next. All of them share
@@ -184,19 +250,29 @@ function timedOut(connector: PasswordConnector): LoginOutcome {
   return { kind: 'unavailable', cause: new Error(`${connector.id}: no answer within the login deadline`) };
 }
 
+/**
+ * A rules file may serve realms in several languages: an unmatched login it denies without an `unmatchedMessage`
+ * of its own gets the realm's `deniedByDefault` text.
+ */
+export function withRealmDenial(rules: RuleSet, decision: RuleDecision, messages: LoginMessages): RuleDecision {
+  if (decision.kind !== 'deny' || decision.rule !== null || rules.unmatchedMessageFromFile) return decision;
+  return { ...decision, message: messages.deniedByDefault };
+}
+
 /** The answer for an authenticated identity once the rules have decided (also what `explain` prints). */
 export function answerIdentity(
   audience: LoginShareRequest['audience'],
   identity: Identity,
   decision: RuleDecision,
   connectorId: string | undefined,
+  messages: LoginMessages = DEFAULT_LOGIN_MESSAGES,
 ): LoginResult {
   if (decision.kind === 'deny') {
     return fail('denied', decision.message, { connectorId, rule: decision.rule });
   }
   if (audience === 'user') {
     const built = buildUserProfile(identity, decision.profile);
-    if (built.kind === 'incomplete') return incomplete(built.missing, connectorId, decision.rule);
+    if (built.kind === 'incomplete') return incomplete(built.missing, connectorId, decision.rule, messages);
     return {
       xml: renderUserSuccess(built.profile),
       outcome: 'ok',
@@ -206,7 +282,7 @@ export function answerIdentity(
     };
   }
   const built = buildStaffProfile(identity, decision.profile);
-  if (built.kind === 'incomplete') return incomplete(built.missing, connectorId, decision.rule);
+  if (built.kind === 'incomplete') return incomplete(built.missing, connectorId, decision.rule, messages);
   return {
     xml: renderStaffSuccess(built.profile),
     outcome: 'ok',
@@ -216,12 +292,12 @@ export function answerIdentity(
   };
 }
 
-function incomplete(missing: 'email' | 'team', connectorId: string | undefined, rule: string | null): LoginResult {
+function incomplete(missing: 'email' | 'team', connectorId: string | undefined, rule: string | null, messages: LoginMessages): LoginResult {
   if (missing === 'email') {
     return fail('incomplete_profile', MESSAGES.noEmail, { connectorId, rule, detail: 'identity has no verified email' });
   }
   const operatorError = new Error('no team for this staff login: set defaults.staff.team or a rule that sets team');
-  return fail('incomplete_profile', MESSAGES.unavailable, { connectorId, rule, detail: operatorError.message, operatorError });
+  return fail('incomplete_profile', messages.unavailable, { connectorId, rule, detail: operatorError.message, operatorError });
 }
 
 function fail(

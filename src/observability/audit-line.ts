@@ -10,6 +10,8 @@ export interface LoginAuditLine {
   audience: string;
   event: 'login';
   username: string;
+  /** The username of the person's one staff account, where the realm sets `staff.usernameForm`. */
+  canonicalUsername?: string | undefined;
   caller: string;
   endUserIp: string | undefined;
   interface: string | undefined;
@@ -45,7 +47,9 @@ export function loginAuditWriter(audit: Logger): LoginAuditWriter {
     // The bindings are read per line: a child logger's can change (setBindings).
     let out = levelPrefix[audit.levels.values[level]!]! + time.call(audit) + (logger[chindingsSym] as string);
     out += `,"requestId":${text(line.requestId)},"realm":${text(line.realm)},"audience":${text(line.audience)},"event":"login"`;
-    out += `,"username":${text(line.username)},"caller":${text(line.caller)}`;
+    out += `,"username":${text(line.username)}`;
+    if (line.canonicalUsername !== undefined) out += `,"canonicalUsername":${text(line.canonicalUsername)}`;
+    out += `,"caller":${text(line.caller)}`;
     if (line.endUserIp !== undefined) out += `,"endUserIp":${text(line.endUserIp)}`;
     if (line.interface !== undefined) out += `,"interface":${text(line.interface)}`;
     if (line.connector !== undefined) out += `,"connector":${text(line.connector)}`;

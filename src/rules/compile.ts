@@ -84,6 +84,7 @@ export function compileRuleSet(
       defaults,
       unmatched,
       unmatchedMessage: doc.unmatchedMessage ?? DEFAULT_UNMATCHED_MESSAGE,
+      unmatchedMessageFromFile: doc.unmatchedMessage !== undefined,
       references,
     },
   };

@@ -17,7 +17,7 @@ export function parseRules(text: string, file: string): RuleSet {
   const contentHash = rulesContentHash(text);
   const compiled = compileRuleSet(source, doc, { version: contentHash.slice(0, 12), contentHash });
   if ('issues' in compiled) throw new ConfigFileError(compiled.issues);
-  return compiled.ruleSet;
+  return { ...compiled.ruleSet, text };
 }
 
 export function rulesContentHash(text: string): string {

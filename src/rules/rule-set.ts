@@ -45,10 +45,14 @@ export interface RuleSet {
   readonly version: string;
   /** Full sha256 of the file text; the watcher compares it to notice a changed file. */
   readonly contentHash: string;
+  /** The file text these rules were compiled from: what the ops port hands `loginshare-bridge diff --live`. */
+  readonly text?: string;
   readonly rules: readonly CompiledRule[];
   readonly defaults: Readonly<Record<Audience, ProfileTemplates>>;
   readonly unmatched: Readonly<Record<Audience, 'default' | 'deny'>>;
   readonly unmatchedMessage: string;
+  /** false: the file sets no `unmatchedMessage`, so a realm's `messages.deniedByDefault` may replace the default. */
+  readonly unmatchedMessageFromFile: boolean;
   /** Connector and realm ids the rules name: only the config file knows whether they exist (references.ts). */
   readonly references: readonly RuleReference[];
 }

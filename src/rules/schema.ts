@@ -14,7 +14,7 @@ const unknownKeyCatchers = new WeakSet<z.ZodType>();
  * zod's own strictObject reports unknown keys at the enclosing object; this reports each at its own line and
  * lists the keys that are allowed there.
  */
-function closedObject<T extends z.ZodRawShape>(shape: T) {
+export function closedObject<T extends z.ZodRawShape>(shape: T) {
   const expected = Object.keys(shape).join(', ');
   const unknownKey = z.unknown().superRefine((_value, ctx) => {
     ctx.addIssue({ code: 'custom', message: `unknown key (expected one of: ${expected})` });

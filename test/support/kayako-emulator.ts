@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { INVALID_DATA, KAYAKO_BAD_LOGIN_PHRASE, readLoginShareAnswer, type KayakoVerdict } from '../../src/probe/kayako-judge.js';
 import { postLikeKayako, type KayakoPostResult, type StaffLoginShareFields, type UserLoginShareFields } from '../../src/probe/kayako-request.js';
 import { phpEmptyString, phpTrim } from '../../src/probe/php-semantics.js';
@@ -36,6 +38,8 @@ export interface KayakoEmulatorOptions {
     signature?: string;
     /** A local Kayako password: used only by the Admin CP fallback after a failed LoginShare. */
     localPassword?: string;
+    /** Kayako's own two-factor sign-in for this staff member: the key the StaffAPI then asks for (status 2). */
+    twoFactorKey?: string;
   }[];
   titleMatching?: TitleMatching;
   /** Staff licence seats; creating staff beyond it fails as Kayako does. */
@@ -83,6 +87,7 @@ export interface EmulatedStaff {
   signature: string;
   teamId: number;
   localPassword?: string;
+  twoFactorKey?: string;
 }
 
 export type KayakoChange =
@@ -178,6 +183,7 @@ export class KayakoEmulator {
         teamId: team.id,
       };
       if (member.localPassword !== undefined) record.localPassword = member.localPassword;
+      if (member.twoFactorKey !== undefined) record.twoFactorKey = member.twoFactorKey;
       this.staff.push(record);
     }
   }
@@ -278,11 +284,19 @@ export class KayakoEmulator {
     return result;
   }
 
-  /** The StaffAPI login used by the desktop and mobile apps; returns the kayako_staffapi XML. */
-  async staffApiLogin(username: string, password: string): Promise<string> {
+  /**
+   * The StaffAPI login used by the desktop and mobile apps; returns the kayako_staffapi XML. A staff member with
+   * two-factor sign-in is asked for the key (status 2) after the password has been accepted, and the client posts
+   * username, password and `twofactorkey` again (protocol note, "Other Kayako login surfaces"). The note does not
+   * document the answer to a wrong key: this emulator answers it like a wrong password (status -1).
+   */
+  async staffApiLogin(username: string, password: string, twoFactorKey?: string): Promise<string> {
     if (username === '' || password === '') return staffApiXml({ status: '-1', error: STAFFAPI_INVALID_USER });
     const result = await this.staffLogin(username, password, 'staffapi');
     if (!result.ok) return staffApiXml({ status: '-1', error: STAFFAPI_INVALID_USER });
+    const expectedKey = result.staff.twoFactorKey;
+    if (expectedKey !== undefined && (twoFactorKey === undefined || twoFactorKey === '')) return staffApiXml({ status: '2', error: '' });
+    if (expectedKey !== undefined && twoFactorKey !== expectedKey) return staffApiXml({ status: '-1', error: STAFFAPI_INVALID_USER });
     return staffApiXml({
       status: '1',
       error: '',
@@ -291,6 +305,36 @@ export class KayakoEmulator {
       sessiontimeout: String(this.options.sessionTimeoutSeconds ?? 3600),
       staffid: String(result.staff.id),
     });
+  }
+
+  /**
+   * Serves the StaffAPI login over HTTP on a loopback port, as a Kayako's `staffapi/index.php?/Core/Default/Login`
+   * (form fields username, password, twofactorkey), so a client can be tested the way it talks to Kayako.
+   */
+  async listenStaffApi(): Promise<{ baseUrl: string; close(): Promise<void> }> {
+    const server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        const path = decodeURIComponent(req.url ?? '');
+        if (req.method !== 'POST' || path !== '/staffapi/index.php?/Core/Default/Login') {
+          res.writeHead(404, { 'content-type': 'text/html' }).end('<html>Not found</html>');
+          return;
+        }
+        const form = new URLSearchParams(body);
+        this.staffApiLogin(form.get('username') ?? '', form.get('password') ?? '', form.get('twofactorkey') ?? undefined).then(
+          (xml) => res.writeHead(200, { 'content-type': 'text/xml' }).end(xml),
+          (err: unknown) => res.writeHead(500).end(String(err)),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
   }
 
   // --- staff logic --------------------------------------------------------------------------------

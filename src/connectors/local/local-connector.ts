@@ -58,11 +58,13 @@ export function createLocalConnector(config: LocalConnectorConfig): PasswordConn
 }
 
 function toIdentity(connectorId: string, account: LocalAccount): Identity {
-  const emails = [account.email, ...(account.emails ?? [])].filter((e): e is string => Boolean(e));
+  // `email` is the primary; `emails` are aliases (the first of them is the primary when `email` is not given).
+  const [primary, ...aliases] = [account.email, ...(account.emails ?? [])].filter((e): e is string => Boolean(e));
   const identity: Identity = {
     subject: account.username,
     username: account.username,
-    emails,
+    emails: primary ? [primary] : [],
+    ...(aliases.length > 0 ? { aliasEmails: aliases } : {}),
     groups: account.groups,
     claims: { ...account.claims, username: account.username },
     connectorId,

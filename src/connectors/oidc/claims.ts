@@ -44,17 +44,21 @@ export function identityFromClaims(
 ): Identity | undefined {
   const subject = stringClaim(claims, mapping.subject);
   if (!subject) return undefined;
+  // The first source is the primary email; the others are aliases, which the realm may or may not send. An
+  // unverified primary is not replaced by an alias: the address Kayako links on must not change between logins.
   const emails: string[] = [];
-  for (const source of mapping.emails) {
+  const aliasEmails: string[] = [];
+  mapping.emails.forEach((source, index) => {
     const email = stringClaim(claims, source.claim);
-    if (!email) continue;
-    if (source.verifiedBy !== undefined && !isTrue(claimAt(claims, source.verifiedBy))) continue;
-    emails.push(email);
-  }
+    if (!email) return;
+    if (source.verifiedBy !== undefined && !isTrue(claimAt(claims, source.verifiedBy))) return;
+    (index === 0 ? emails : aliasEmails).push(email);
+  });
   const identity: Identity = {
     subject,
     username: stringClaim(claims, mapping.username) ?? typedUsername,
     emails,
+    ...(aliasEmails.length > 0 ? { aliasEmails } : {}),
     groups: groupsFromClaims(claims, mapping.groups),
     claims,
     connectorId,
