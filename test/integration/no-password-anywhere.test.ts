@@ -105,7 +105,7 @@ ${extra}`;
     rules: rules.yaml
     connectors: [${connectors.map((c) => `{ use: ${c} }`).join(', ')}]
 `;
-    const config = `server: { host: 127.0.0.1, port: 0, loginTimeoutMs: 3000, bodyLimitBytes: 4096 }
+    const config = `server: { host: 127.0.0.1, port: 0, loginTimeoutMs: 20000, bodyLimitBytes: 4096 }
 ops: { host: 127.0.0.1, port: 0 }
 log: { level: debug }
 ${redis ? `cache:\n  redis: { url: ${JSON.stringify(redis.url)}, keyPrefix: "${redisPrefix}" }\n` : ''}security:
@@ -203,7 +203,8 @@ rules:
     const keycloakPasswords: string[] = [];
     if (keycloak) {
       const { alice, mistypedMike, disabledDave, pendingPaula } = KEYCLOAK_USERS;
-      expect(await login('kc', alice.username, alice.password)).toMatchObject({ accepted: true });
+      const welcome = await login('kc', alice.username, alice.password);
+      expect(welcome, JSON.stringify(welcome)).toMatchObject({ accepted: true });
       expect(await login('kc', mistypedMike.username, passwords.keycloakWrong.password)).toMatchObject({ accepted: false });
       expect(await login('kc', disabledDave.username, disabledDave.password)).toMatchObject({ accepted: false });
       expect(await login('kc', pendingPaula.username, pendingPaula.password)).toMatchObject({ accepted: false });
