@@ -70,7 +70,7 @@ describeWithServer('redis', 'Redis under Sentinel', () => {
   const cacheConfig = (): RedisCacheConfig => ({
     url: sentinel.url,
     keyPrefix: 'lsb-sentinel:',
-    sentinels: { hosts: sentinel.sentinels, masterName: sentinel.masterName },
+    sentinels: { hosts: sentinel.sentinels, masterName: sentinel.masterName, password: sentinel.sentinelPassword },
     connectTimeoutMs: 1_000,
     commandTimeoutMs: 500,
   });
@@ -83,6 +83,12 @@ describeWithServer('redis', 'Redis under Sentinel', () => {
     await Promise.allSettled(bridges.map((b) => b.stop()));
     await Promise.allSettled(opened.map((c) => c.close()));
     await sentinel?.stop();
+  });
+
+  it('without the sentinels\' password no master is found: calls fail within the connect timeout', async () => {
+    const cache = createRedisCache({ ...cacheConfig(), sentinels: { hosts: sentinel.sentinels, masterName: sentinel.masterName }, connectTimeoutMs: 500 });
+    opened.push(cache);
+    await expect(cache.ping()).rejects.toThrow(/Redis/);
   });
 
   it('finds the master through the sentinels: values, counters, the one-script admit and lockouts are shared', async () => {
@@ -105,6 +111,7 @@ describeWithServer('redis', 'Redis under Sentinel', () => {
       '    keyPrefix: "lsb-failover:"',
       '    sentinels:',
       `      masterName: ${sentinel.masterName}`,
+      `      password: ${sentinel.sentinelPassword}`,
       '      hosts:',
       ...sentinel.sentinels.map((s) => `        - { host: ${s.host}, port: ${s.port} }`),
     ].join('\n');

@@ -11,7 +11,7 @@ import { makeServerDir, removeServerDir } from './temp-dir.js';
 
 /**
  * A Sentinel-managed Redis on loopback, as operators run it: a master, one replica, and three sentinels
- * (quorum 2) watching them. Master and replica need the password; the sentinels do not. `failover()` stops the
+ * (quorum 2) watching them. Master and replica need one password, the sentinels another. `failover()` stops the
  * master the way a crashed node goes away and waits until the sentinels have promoted the replica.
  */
 export interface RedisSentinelSetup {
@@ -20,6 +20,8 @@ export interface RedisSentinelSetup {
   /** Credentials for `cache.redis.url` (the sentinels supply the address). */
   url: string;
   sentinels: { host: string; port: number }[];
+  /** What a client must send the sentinels (`cache.redis.sentinels.password`). */
+  sentinelPassword: string;
   /** The master's port as the sentinels report it now. */
   masterPort(): Promise<number>;
   /** Stops the current master; resolves once the sentinels name the promoted replica, which answers as master. */
@@ -48,6 +50,7 @@ function sentinelCommand(): { command: string; args: string[] } {
 export async function startRedisSentinel(options: { masterName?: string; sentinelCount?: number } = {}): Promise<RedisSentinelSetup> {
   const masterName = options.masterName ?? 'lsb-master';
   const password = randomBytes(12).toString('hex');
+  const sentinelPassword = randomBytes(12).toString('hex');
   const nodes: RedisServer[] = [];
   const sentinels: { child: ServerProcess; dir: string; port: number }[] = [];
   const stopAll = async (): Promise<void> => {
@@ -75,6 +78,8 @@ export async function startRedisSentinel(options: { masterName?: string; sentine
         `port ${port}`, `bind ${HOST}`, 'daemonize no', 'logfile ""', `dir ${dir}`,
         `sentinel monitor ${masterName} ${HOST} ${master.port} ${QUORUM}`,
         `sentinel auth-pass ${masterName} ${password}`,
+        // Clients and the other sentinels need this one to talk to a sentinel.
+        `requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`,
         // Short, so a test's failover takes seconds: the defaults (30 s down-after, 3 min failover) suit production.
         `sentinel down-after-milliseconds ${masterName} 1000`,
         `sentinel failover-timeout ${masterName} 10000`,
@@ -83,11 +88,11 @@ export async function startRedisSentinel(options: { masterName?: string; sentine
       ].join('\n'));
       const child = spawnServer({ name: 'redis-sentinel', command, args: [configFile, ...args], logFile: join(dir, 'sentinel.log') });
       sentinels.push({ child, dir, port });
-      await waitUntilReady(child, () => sentinelAnswers(port, masterName), 15_000, 100);
+      await waitUntilReady(child, () => sentinelAnswers(port, sentinelPassword, masterName), 15_000, 100);
     }
     // Every sentinel must know its peers and the replica before a failover can reach a quorum.
     await waitFor(async () => {
-      const views = await Promise.all(sentinels.map((s) => sentinelView(s.port, masterName)));
+      const views = await Promise.all(sentinels.map((s) => sentinelView(s.port, sentinelPassword, masterName)));
       return views.every((view) => view.peers >= sentinels.length - 1 && view.replicas >= 1);
     }, 30_000, 'the sentinels to discover each other and the replica');
   } catch (err) {
@@ -97,7 +102,7 @@ export async function startRedisSentinel(options: { masterName?: string; sentine
 
   const masterPort = async (): Promise<number> => {
     for (const sentinel of sentinels) {
-      const address = await sentinelQuery(sentinel.port, ['get-master-addr-by-name', masterName]).catch(() => undefined);
+      const address = await sentinelQuery(sentinel.port, sentinelPassword, ['get-master-addr-by-name', masterName]).catch(() => undefined);
       if (Array.isArray(address) && address.length === 2) return Number(address[1]);
     }
     throw new Error('no sentinel names a master');
@@ -106,6 +111,7 @@ export async function startRedisSentinel(options: { masterName?: string; sentine
   return {
     masterName,
     password,
+    sentinelPassword,
     url: `redis://:${password}@${HOST}:6379`,
     sentinels: sentinels.map((s) => ({ host: HOST, port: s.port })),
     masterPort,
@@ -146,17 +152,17 @@ async function ask<T>(port: number, password: string | undefined, question: (cli
   }
 }
 
-function sentinelQuery(port: number, args: string[]): Promise<unknown> {
-  return ask(port, undefined, (client) => client.call('SENTINEL', ...args));
+function sentinelQuery(port: number, password: string, args: string[]): Promise<unknown> {
+  return ask(port, password, (client) => client.call('SENTINEL', ...args));
 }
 
-async function sentinelAnswers(port: number, masterName: string): Promise<boolean> {
-  return Array.isArray(await sentinelQuery(port, ['get-master-addr-by-name', masterName]));
+async function sentinelAnswers(port: number, password: string, masterName: string): Promise<boolean> {
+  return Array.isArray(await sentinelQuery(port, password, ['get-master-addr-by-name', masterName]));
 }
 
-async function sentinelView(port: number, masterName: string): Promise<{ peers: number; replicas: number }> {
-  const peers = (await sentinelQuery(port, ['sentinels', masterName])) as unknown[];
-  const replicas = (await sentinelQuery(port, ['replicas', masterName])) as unknown[];
+async function sentinelView(port: number, password: string, masterName: string): Promise<{ peers: number; replicas: number }> {
+  const peers = (await sentinelQuery(port, password, ['sentinels', masterName])) as unknown[];
+  const replicas = (await sentinelQuery(port, password, ['replicas', masterName])) as unknown[];
   return { peers: peers.length, replicas: replicas.length };
 }
 
