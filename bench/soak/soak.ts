@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -184,15 +184,11 @@ async function main(): Promise<number> {
     log(`chart written to ${chartFile}`);
   }
   if (flags.markdown) {
-    await writeMarkdown(flags.markdown, report.markdown(chartFile ? relativeTo(flags.markdown, chartFile) : undefined), ['<!-- SOAK -->', '<!-- /SOAK -->']);
+    await writeMarkdown(flags.markdown, report.markdown(chartFile ? relative(dirname(flags.markdown), chartFile) : undefined), ['<!-- SOAK -->', '<!-- /SOAK -->']);
     log(`results written to ${flags.markdown}`);
   }
   if (flags.json) await writeFile(flags.json, JSON.stringify({ connections, phaseSeconds, phases }, null, 2));
   return report.lost === 0 && report.everyPhaseAccepted ? 0 : 1;
-}
-
-function relativeTo(markdownFile: string, chartFile: string): string {
-  return resolve(chartFile).startsWith(resolve(dirname(markdownFile))) ? resolve(chartFile).slice(resolve(dirname(markdownFile)).length + 1) : resolve(chartFile);
 }
 
 const mb = (value: number): string => `${value.toFixed(0)} MB`;
