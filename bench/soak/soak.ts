@@ -149,6 +149,10 @@ async function main(): Promise<number> {
     };
   };
 
+  // Unmeasured: the replicas' JIT and JWKS, and the IdP's first signature per user, are start-up, not soak.
+  log('warm-up: 3 s');
+  await load.call('run', { origins: replicas.map((r) => r.origin), connections, durationMs: 3_000, users: USERS });
+
   const phases: PhaseResult[] = [];
   phases.push(await phase('steady load', []));
   // Redis first: after the IdP comes back its circuit breaker may keep refusing for a while, which must not
