@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the real-server tests need: redis-server, slapd + ldap-utils (Debian packages), a JDK and
+# Installs what the real-server tests need: redis-server, redis-sentinel, slapd + ldap-utils (Debian packages), a JDK and
 # Keycloak (from Maven Central, unpacked into a cache dir). Idempotent and non-interactive: CI runs it on a
 # fresh machine as root, a developer can re-run it any time and it only does what is missing.
 #
@@ -52,12 +52,14 @@ trap cleanup EXIT
 install_debian_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+  # The Sentinel tests' sentinels (test/support/servers/redis-sentinel.ts); the package starts no service here.
+  command -v redis-sentinel >/dev/null 2>&1 || [ -x /usr/bin/redis-sentinel ] || missing+=(redis-sentinel)
   [ -x /usr/sbin/slapd ] || missing+=(slapd)
   command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
   # The LDAP tests make a CA and a certificate for slapd's LDAPS and StartTLS (test/support/test-ca.ts).
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "redis-server, slapd and ldap-utils already installed"
+    log "redis-server, redis-sentinel, slapd and ldap-utils already installed"
     return
   fi
   forbid_service_starts

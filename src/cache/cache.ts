@@ -11,7 +11,30 @@ export interface KeyValueCache {
   delete(key: string): Promise<void>;
   /** Adds 1 and returns the new count; the window (TTL) starts with the first increment. */
   increment(key: string, windowMs: number): Promise<number>;
+  /**
+   * One rate-limiting step, atomic (one round trip to Redis): refused at once while `holdKey` exists; otherwise
+   * each counter in turn counts this attempt, and the first to go over its limit refuses it (the counters after
+   * it are not counted).
+   */
+  admit(admission: Admission): Promise<AdmissionVerdict>;
   /** Readiness: resolves when the store answers, rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface Admission {
+  /** While this key exists the attempt is refused without being counted (a lockout). */
+  holdKey: string;
+  counters: readonly AdmissionCounter[];
+}
+
+export interface AdmissionCounter {
+  key: string;
+  /** As `increment`: the window starts with the key's first count. */
+  windowMs: number;
+  /** The most attempts the window admits. */
+  limit: number;
+}
+
+/** `over_limit` names the counter (its index in `counters`) whose limit this attempt went over. */
+export type AdmissionVerdict = { kind: 'admitted' } | { kind: 'held' } | { kind: 'over_limit'; counter: number };

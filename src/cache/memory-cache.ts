@@ -1,5 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import type { KeyValueCache } from './cache.js';
+import type { AdmissionVerdict, KeyValueCache } from './cache.js';
+
+const ADMITTED: AdmissionVerdict = { kind: 'admitted' };
+const HELD: AdmissionVerdict = { kind: 'held' };
 
 export interface MemoryCacheOptions {
   /** Upper bound on entries (strings and counters together); the least recently used go first. */
@@ -22,6 +25,22 @@ export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
     ttlResolution: 0,
     ...(options.now ? { perf: { now: options.now } } : {}),
   });
+  function increment(key: string, windowMs: number): number {
+    const current = entries.get(key);
+    if (current === undefined) {
+      entries.set(key, { count: 1 }, { ttl: windowMs });
+      return 1;
+    }
+    // The window started with the first increment; counting in the box keeps its expiry.
+    if (typeof current === 'object') return ++current.count;
+    // A string set by `set`: counted if it is a number, as Redis's INCR does (a new box keeps the expiry).
+    const count = /^-?\d+$/.test(current) ? Number(current) : Number.NaN;
+    // Same answer Redis gives to INCR on a non-number: a bug in the caller, not a count to guess.
+    if (!Number.isSafeInteger(count)) throw new Error(`cache key ${key} does not hold a counter`);
+    entries.set(key, { count: count + 1 }, { noUpdateTTL: true });
+    return count + 1;
+  }
+
   return {
     kind: 'memory',
     async get(key) {
@@ -36,19 +55,15 @@ export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
       entries.delete(key);
     },
     async increment(key, windowMs) {
-      const current = entries.get(key);
-      if (current === undefined) {
-        entries.set(key, { count: 1 }, { ttl: windowMs });
-        return 1;
+      return increment(key, windowMs);
+    },
+    async admit({ holdKey, counters }) {
+      if (entries.get(holdKey) !== undefined) return HELD;
+      for (let index = 0; index < counters.length; index++) {
+        const { key, windowMs, limit } = counters[index]!;
+        if (increment(key, windowMs) > limit) return { kind: 'over_limit', counter: index };
       }
-      // The window started with the first increment; counting in the box keeps its expiry.
-      if (typeof current === 'object') return ++current.count;
-      // A string set by `set`: counted if it is a number, as Redis's INCR does (a new box keeps the expiry).
-      const count = /^-?\d+$/.test(current) ? Number(current) : Number.NaN;
-      // Same answer Redis gives to INCR on a non-number: a bug in the caller, not a count to guess.
-      if (!Number.isSafeInteger(count)) throw new Error(`cache key ${key} does not hold a counter`);
-      entries.set(key, { count: count + 1 }, { noUpdateTTL: true });
-      return count + 1;
+      return ADMITTED;
     },
     async ping() {},
     async close() {

@@ -1,5 +1,8 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { KeyValueCache } from './cache.js';
+import type { AdmissionVerdict, KeyValueCache } from './cache.js';
+
+const ADMITTED: AdmissionVerdict = { kind: 'admitted' };
+const HELD: AdmissionVerdict = { kind: 'held' };
 
 export interface RedisCacheConfig {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). */
@@ -113,8 +116,23 @@ local count = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count`;
 
+// The throttle's admit in one round trip, and atomic, so two replicas counting the same address at once both
+// see the other's count. KEYS[1] is the hold (lockout) key; KEYS[2..] the counters; ARGV their window (ms) and
+// limit, in pairs. Returns -1 while held, 0 when admitted, else the (1-based) counter that went over its limit.
+// In a Cluster every key of one call must hash to one slot: the caller tags them (login-throttle.ts).
+const ADMIT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+for i = 2, #KEYS do
+  local count = redis.call('INCR', KEYS[i])
+  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i - 3]) end
+  if count > tonumber(ARGV[2 * i - 2]) then return i - 1 end
+end
+return 0`;
+
 type RedisClient = (Redis | Cluster) & {
   lsbIncrementInWindow(key: string, windowMs: number): Promise<number>;
+  /** The number of keys first: the counters vary per call. */
+  lsbAdmit(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
 };
 
 export class RedisUnavailableError extends Error {
@@ -133,6 +151,7 @@ export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
   const plan = planRedisConnection(config);
   const client = (plan.kind === 'cluster' ? new Cluster(plan.nodes, plan.options) : new Redis(plan.options)) as RedisClient;
   client.defineCommand('lsbIncrementInWindow', { numberOfKeys: 1, lua: INCREMENT_IN_WINDOW });
+  client.defineCommand('lsbAdmit', { lua: ADMIT });
   // Connection errors are reported through the calls that fail; without a listener ioredis prints them.
   client.on('error', () => {});
 
@@ -180,6 +199,14 @@ export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
     },
     async increment(key, windowMs) {
       return call(() => client.lsbIncrementInWindow(key, Math.max(1, Math.ceil(windowMs))));
+    },
+    async admit({ holdKey, counters }) {
+      const keys = [holdKey, ...counters.map((counter) => counter.key)];
+      const args = counters.flatMap((counter) => [Math.max(1, Math.ceil(counter.windowMs)), counter.limit]);
+      const answer = await call(() => client.lsbAdmit(keys.length, ...keys, ...args));
+      if (answer === -1) return HELD;
+      if (answer === 0) return ADMITTED;
+      return { kind: 'over_limit', counter: answer - 1 };
     },
     async ping() {
       await call(() => client.ping());

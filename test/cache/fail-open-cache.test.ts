@@ -21,6 +21,7 @@ function switchableStore(): { store: KeyValueCache; down: (down: boolean) => voi
       set: guard(inner.set),
       delete: guard(inner.delete),
       increment: guard(inner.increment),
+      admit: guard(inner.admit),
       ping: guard(inner.ping),
       close: inner.close,
     },

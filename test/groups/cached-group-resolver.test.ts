@@ -152,6 +152,7 @@ describe('cached group resolver', () => {
       set: () => Promise.reject(new Error('ECONNREFUSED')),
       delete: () => Promise.reject(new Error('ECONNREFUSED')),
       increment: () => Promise.reject(new Error('ECONNREFUSED')),
+      admit: () => Promise.reject(new Error('ECONNREFUSED')),
       ping: () => Promise.reject(new Error('ECONNREFUSED')),
       close: async () => {},
     };

@@ -25,6 +25,8 @@ export interface StartRedisOptions {
   /** Default: a random one. */
   password?: string;
   startTimeoutMs?: number;
+  /** More `redis-server` options, e.g. `--replicaof` or `--cluster-enabled yes` (test/support/servers/redis-*.ts). */
+  extraArgs?: string[];
 }
 
 /** Starts `redis-server` on 127.0.0.1 with a password and no persistence, in a temp dir of its own. */
@@ -41,6 +43,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       '--bind', host, '--port', String(port), '--requirepass', password,
       '--save', '', '--appendonly', 'no', '--dir', dir,
       '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'notice', '--logfile', '',
+      ...(options.extraArgs ?? []),
     ],
     logFile: join(dir, 'redis.log'),
   });
