@@ -5,6 +5,8 @@ import type { GroupResolver } from '../groups/group-resolver.js';
 import { createLocalConnector, localConnectorSchema } from './local/local-connector.js';
 import { createOidcConnector } from './oidc/oidc-connector.js';
 import { oidcConnectorSchema } from './oidc/oidc-config.js';
+import { createSamlEcpConnector } from './saml/saml-ecp-connector.js';
+import { samlEcpConnectorSchema } from './saml/saml-config.js';
 
 /** What a connector factory may be given besides its own config section. */
 export interface ConnectorDeps {
@@ -27,6 +29,7 @@ function connectorType<S extends z.ZodType>(entry: ConnectorType<S>): ConnectorT
 export const CONNECTOR_TYPES: Record<string, ConnectorType<z.ZodType>> = {
   local: connectorType({ schema: localConnectorSchema, create: (config) => createLocalConnector(config) }),
   oidc: connectorType({ schema: oidcConnectorSchema, create: (config, deps) => createOidcConnector(config, deps) }),
+  'saml-ecp': connectorType({ schema: samlEcpConnectorSchema, create: (config) => createSamlEcpConnector(config) }),
 };
 
 /** A validated connector section: its `id` and `type`, the rest owned by that type's schema. */
