@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SAML_DIALECTS } from './idp-dialects.js';
 
 /**
  * The config of a SAML service provider as the bridge plays it: who we are to the IdP (entity id, ACS URL), which
@@ -94,6 +95,8 @@ export const samlEcpConnectorSchema = z
   .object({
     id: z.string().min(1),
     type: z.literal('saml-ecp'),
+    /** The IdP's own ways of refusing a password outside SAML (Keycloak: an HTML page for an unknown user). */
+    dialect: z.enum(SAML_DIALECTS).default('generic'),
     /** The IdP's ECP (SOAP/PAOS) endpoint. Keycloak: …/realms/<realm>/protocol/saml; Shibboleth: …/idp/profile/SAML2/SOAP/ECP. */
     ecpUrl: z.url(),
     ...samlServiceProviderShape,

@@ -3,6 +3,7 @@ import type { PasswordConnector } from '../../login/password-connector.js';
 import type { Deadline } from '../../login/deadline.js';
 import { PAOS_BINDING, buildAuthnRequest } from './authn-request.js';
 import { createEcpPoster, EcpAnswerTooLarge, EcpTimeout, type EcpHttpAnswer } from './ecp-post.js';
+import { isDialectInvalidCredentials } from './idp-dialects.js';
 import { pendingRequestCache } from './pending-requests.js';
 import { validateSamlResponse } from './response-validation.js';
 import { identityFromAssertion, readAssertion } from './saml-attributes.js';
@@ -67,7 +68,7 @@ export function createSamlEcpConnector(config: SamlEcpConnectorConfig): Password
         return fail('unavailable', 'ERR_SAML_IDP_UNREACHABLE', `ECP request failed: ${errorText(err)}`, err);
       }
       // Keycloak and Shibboleth answer wrong credentials with 401 and a challenge, before any SAML.
-      if (answer.status === 401) return { kind: 'invalid_credentials' };
+      if (answer.status === 401 || isDialectInvalidCredentials(config.dialect, answer)) return { kind: 'invalid_credentials' };
 
       let soap;
       try {

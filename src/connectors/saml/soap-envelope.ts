@@ -60,7 +60,7 @@ export function readSoapAnswer(text: string): SoapAnswer {
     for (let i = 0; i < ancestor.attributes.length; i++) {
       const attribute = ancestor.attributes.item(i)!;
       const isDeclaration = attribute.name === 'xmlns' || attribute.name.startsWith('xmlns:');
-      if (isDeclaration && !message.hasAttribute(attribute.name)) message.setAttribute(attribute.name, attribute.value);
+      if (isDeclaration && !message.hasAttribute(attribute.name)) message.setAttributeNS(NS.xmlns, attribute.name, attribute.value);
     }
   }
   return { kind: 'response', responseXml: serializeXml(message), ecpAssertionConsumerServiceUrl };

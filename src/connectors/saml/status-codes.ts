@@ -10,8 +10,9 @@ const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
 const SECOND_LEVEL: Record<string, SamlFailureKind> = {
   AuthnFailed: 'invalid_credentials',
   UnknownPrincipal: 'invalid_credentials',
-  // The IdP would need to interact with the person (a second factor, a consent page): ECP cannot.
-  NoPassive: 'mfa_required',
+  // ECP carries the credentials and allows no interaction: an IdP that cannot authenticate the person with them
+  // answers NoPassive. Keycloak answers a wrong password (and an unknown user) exactly so, in an HTTP 200.
+  NoPassive: 'invalid_credentials',
   // The IdP chose not to answer this SP for this person (access policy): no login, nothing to retry.
   RequestDenied: 'disabled',
   NoAuthnContext: 'misconfigured',

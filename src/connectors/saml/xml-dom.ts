@@ -23,6 +23,7 @@ export interface XmlElement extends XmlNode {
   getAttribute(name: string): string | null;
   hasAttribute(name: string): boolean;
   setAttribute(name: string, value: string): void;
+  setAttributeNS(namespace: string, qualifiedName: string, value: string): void;
   getElementsByTagNameNS(namespace: string, localName: string): { readonly length: number; item(index: number): XmlElement | null };
 }
 
@@ -88,4 +89,5 @@ export const NS = {
   saml: 'urn:oasis:names:tc:SAML:2.0:assertion',
   ecp: 'urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp',
   paos: 'urn:liberty:paos:2003-08',
+  xmlns: 'http://www.w3.org/2000/xmlns/',
 } as const;
