@@ -1,5 +1,5 @@
 import type { Profile, SAML } from '@node-saml/node-saml';
-import { NS, XmlRefused, childElementsNamed, parseStrictXml, type XmlDocument, type XmlElement } from './xml-dom.js';
+import { NS, XmlRefused, childElementsNamed, containsComment, parseStrictXml, type XmlDocument, type XmlElement } from './xml-dom.js';
 
 /**
  * A `samlp:Response` checked the whole way: node-saml verifies the signature(s) against the configured IdP
@@ -31,8 +31,18 @@ export async function validateSamlResponse(saml: SAML, responseXml: string, expe
   } catch (err) {
     return { kind: 'rejected', reason: (err as Error).message };
   }
+  // An IdP never comments a Response; a comment inside a NameID or attribute value leaves the signature valid
+  // (canonicalization drops comments) while a reader that stops at the first text node sees a shorter value.
+  if (containsComment(response)) return { kind: 'rejected', reason: 'the Response contains an XML comment' };
   const status = readStatus(response);
   if (status.topLevel !== SUCCESS) return { kind: 'status', ...status };
+
+  // Before node-saml sees it: node-saml accepts any id still pending and then forgets it, so an answer replayed
+  // into another login would otherwise spoil the login it was meant for.
+  const claimed = response.getAttribute('InResponseTo');
+  if (claimed !== expected.requestId) {
+    return { kind: 'rejected', reason: `InResponseTo ${claimed ? `"${claimed}"` : '(none)'} is not the request just sent (${expected.requestId})` };
+  }
 
   let profile: Profile | null;
   try {

@@ -1,4 +1,4 @@
-import { NS, XmlRefused, childElements, childElementsNamed, containsComment, parseStrictXml, serializeXml } from './xml-dom.js';
+import { NS, XmlRefused, childElements, childElementsNamed, parseStrictXml, serializeXml } from './xml-dom.js';
 
 /**
  * The SOAP 1.1 side of the ECP profile (SAML 2.0 Profiles §4.2, Binding §3.2). The bridge is SP and ECP client at
@@ -48,9 +48,6 @@ export function readSoapAnswer(text: string): SoapAnswer {
   if (message.namespaceURI !== NS.samlp || message.localName !== 'Response') {
     throw new XmlRefused(`the SOAP Body holds {${message.namespaceURI ?? ''}}${message.localName}, not a samlp:Response`);
   }
-  // An IdP never comments an assertion; a comment inside one is the signature-preserving NameID truncation trick.
-  if (containsComment(message)) throw new XmlRefused('the samlp:Response contains an XML comment');
-
   const headers = childElementsNamed(envelope, NS.soap11, 'Header');
   const ecpResponses = headers.flatMap((header) => childElementsNamed(header, NS.ecp, 'Response'));
   if (ecpResponses.length > 1) throw new XmlRefused('more than one ecp:Response header');
