@@ -20,6 +20,8 @@ export const SAML_REALM_SECRET = 's'.repeat(24);
 
 export interface SamlLoginShare {
   connector: PasswordConnector;
+  /** The realm's user LoginShare URL, secret included, as configured in Kayako. */
+  url: string;
   /** Audit and log lines, parsed. */
   lines: Record<string, unknown>[];
   login(username: string, password: string): Promise<{ verdict: KayakoVerdict; elapsedMs: number }>;
@@ -42,12 +44,14 @@ export async function samlLoginShare(connectorConfig: Record<string, unknown>, o
     metrics: createMetrics({ defaultMetrics: false }),
   });
   const { server, port }: { server: Server; port: number } = await serveOnLoopback(listener);
+  const url = `http://127.0.0.1:${port}/loginshare/r/user?key=${SAML_REALM_SECRET}`;
   return {
     connector,
+    url,
     lines,
     async login(username, password) {
       const started = performance.now();
-      const response = await fetch(`http://127.0.0.1:${port}/loginshare/r/user?key=${SAML_REALM_SECRET}`, {
+      const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ username, password, ipaddress: '192.0.2.7' }).toString(),
