@@ -49,6 +49,12 @@ export interface AssertionOptions {
   signResponse?: SamlKeyPair;
   /** Changes the signed XML (the tampering cases). */
   afterSigning?: (responseXml: string) => string;
+  /**
+   * Typed attribute values (`xsi:type="xsd:string"`) whose namespaces are declared on the SOAP Envelope only, the
+   * assertion signed in place with exclusive c14n and `InclusiveNamespaces PrefixList="xsd"` — as Shibboleth
+   * does: the digest covers a declaration the Response inherits. Only for `signedAnswer`.
+   */
+  namespacesOnEnvelope?: boolean;
 }
 
 export interface SamlTestIdp {
@@ -74,7 +80,7 @@ export interface SamlTestIdpOptions {
 
 interface XmlCryptoModule {
   SignedXml: new (options: { privateKey: string; publicCert: string; signatureAlgorithm: string; canonicalizationAlgorithm: string }) => {
-    addReference(reference: { xpath: string; transforms: string[]; digestAlgorithm: string }): void;
+    addReference(reference: { xpath: string; transforms: string[]; digestAlgorithm: string; inclusiveNamespacesPrefixList?: string[] }): void;
     computeSignature(xml: string, options: { location: { reference: string; action: 'after' | 'prepend' | 'append' | 'before' } }): void;
     getSignedXml(): string;
   };
@@ -85,7 +91,7 @@ const { SignedXml } = createRequire(import.meta.url)('xml-crypto') as XmlCryptoM
 const SOAP = 'http://schemas.xmlsoap.org/soap/envelope/';
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 
-export function signElement(xml: string, localName: 'Assertion' | 'Response', keys: SamlKeyPair): string {
+export function signElement(xml: string, localName: 'Assertion' | 'Response', keys: SamlKeyPair, inclusiveNamespacesPrefixList?: string[]): string {
   const signer = new SignedXml({
     privateKey: keys.privateKey,
     publicCert: keys.certificate,
@@ -96,6 +102,7 @@ export function signElement(xml: string, localName: 'Assertion' | 'Response', ke
     xpath: `//*[local-name(.)='${localName}']`,
     transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', EXC_C14N],
     digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    ...(inclusiveNamespacesPrefixList ? { inclusiveNamespacesPrefixList } : {}),
   });
   signer.computeSignature(xml, { location: { reference: `//*[local-name(.)='${localName}']/*[local-name(.)='Issuer']`, action: 'after' } });
   return signer.getSignedXml();
@@ -131,7 +138,13 @@ export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<Sam
         .map(
           (a) =>
             `<saml:Attribute Name="${escape(a.name)}"${a.friendlyName ? ` FriendlyName="${escape(a.friendlyName)}"` : ''} NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri">` +
-            a.values.map((v) => `<saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">${escape(v)}</saml:AttributeValue>`).join('') +
+            a.values
+              .map((v) =>
+                o.namespacesOnEnvelope
+                  ? `<saml:AttributeValue xsi:type="xsd:string">${escape(v)}</saml:AttributeValue>`
+                  : `<saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">${escape(v)}</saml:AttributeValue>`,
+              )
+              .join('') +
             '</saml:Attribute>',
         )
         .join('');
@@ -157,6 +170,12 @@ export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<Sam
       return o.afterSigning ? o.afterSigning(response) : response;
     },
     signedAnswer(request, o = {}) {
+      if (o.namespacesOnEnvelope) {
+        const unsigned = idp.responseXml(request, { ...o, signWith: 'none' });
+        const envelope = `<S:Envelope xmlns:S="${SOAP}" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><S:Body>${unsigned}</S:Body></S:Envelope>`;
+        const signWith = o.signWith === 'none' || o.signWith === undefined ? options.keys : o.signWith;
+        return { status: 200, contentType: 'text/xml; charset=utf-8', body: signElement(envelope, 'Assertion', signWith, ['xsd']) };
+      }
       return { status: 200, contentType: 'text/xml; charset=utf-8', body: inSoapEnvelope(idp.responseXml(request, o), options.assertionConsumerServiceUrl) };
     },
     close: async () => {},

@@ -85,6 +85,13 @@ describe('saml-ecp through the LoginShare route, against a test IdP with its own
     expect(request.headers['content-type']).toMatch(/^text\/xml/);
   });
 
+  it('verifies an assertion whose signature covers namespace declarations it inherits from the SOAP Envelope', async () => {
+    signed({ namespacesOnEnvelope: true });
+    const { verdict } = await bridge.login('alice', 'alice-pw');
+    expect(verdict, JSON.stringify(bridge.lines.at(-1))).toMatchObject({ accepted: true, user: { emails: ['alice@corp.example'] } });
+    expect(idp.received.length).toBeGreaterThan(0);
+  });
+
   it('refuses a wrong password (the IdP answers 401) with Kayako’s bad-login phrase', async () => {
     const { verdict } = await bridge.login('alice', 'not-the-password');
     expect(verdict).toMatchObject({ accepted: false, kayakoMessage: KAYAKO_BAD_LOGIN_PHRASE });
