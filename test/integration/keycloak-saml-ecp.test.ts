@@ -10,14 +10,16 @@ import { ensureSamlEcpClient, type KeycloakSamlEcpClient } from '../support/keyc
 import { KEYCLOAK_USERS } from '../support/keycloak-fixture.js';
 import { describeWithServer } from '../support/require-server.js';
 import { samlPresetConnector } from '../support/saml-presets.js';
+import { samlLoginShare } from '../support/saml-loginshare.js';
+import { samlKeyPair } from '../support/saml-test-idp.js';
+import { KAYAKO_BAD_LOGIN_PHRASE } from '../../src/probe/kayako-answer.js';
 
 /**
  * The saml-ecp connector, configured from providers/keycloak-saml/connector.yaml, against the real Keycloak the
  * harness starts: a SAML client with ECP allowed and signed assertions, a group-list mapper and attribute mappers
  * (registered by `ensureSamlEcpClient`). A success is carried through the rules to the XML Kayako reads.
  */
-const RULES = parseRules(
-  `defaults:
+const RULES_TEXT = `defaults:
   user: { usergroup: Registered, organizationtype: restricted }
 unmatched: { user: default, staff: deny }
 rules:
@@ -25,9 +27,8 @@ rules:
     audience: user
     when: { groups: { any: [Enterprise] } }
     set: { usergroup: Enterprise, organization: BigCorp, organizationtype: shared, designation: "{{ claims.jobTitle }}" }
-`,
-  'keycloak-saml-rules.yaml',
-);
+`;
+const RULES = parseRules(RULES_TEXT, 'keycloak-saml-rules.yaml');
 
 const xml = new XMLParser({ parseTagValue: false });
 const attempt = (username: string, password: string): LoginAttempt => ({ username, password, endUserIp: '192.0.2.10', audience: 'user', realmId: 'main' });
@@ -94,7 +95,7 @@ describeWithServer('keycloak', 'Keycloak through the saml-ecp connector (keycloa
     }
   });
 
-  it('refuses the real answer when the configured certificate is another key’s, or the IdP entity id is wrong', async () => {
+  it('refuses the real answer when the configured certificate is another key’s, or the IdP entity id is another', async () => {
     const bob = KEYCLOAK_USERS.bobAgent;
     const base = {
       ecpUrl: client.ecpUrl,
@@ -104,12 +105,39 @@ describeWithServer('keycloak', 'Keycloak through the saml-ecp connector (keycloa
       timeoutMs: 15_000,
     };
     const wrongIssuer = createSamlEcpConnector(samlPresetConnector('keycloak-saml', { ...base, idpEntityId: `${client.idpEntityId}-other`, idpCertificates: client.idpCertificates }));
+    const otherKey = createSamlEcpConnector(samlPresetConnector('keycloak-saml', { ...base, idpEntityId: client.idpEntityId, idpCertificates: [(await samlKeyPair('not-keycloak')).certificate] }));
     try {
       const outcome = await wrongIssuer.login(attempt(bob.username, bob.password), deadlineIn(20_000));
       expect(outcome.kind).toBe('misconfigured');
       expect('cause' in outcome && outcome.cause.message).toMatch(/Issuer/);
+      const unverified = await otherKey.login(attempt(bob.username, bob.password), deadlineIn(20_000));
+      expect(unverified.kind).toBe('misconfigured');
+      expect('cause' in unverified && unverified.cause.message).toMatch(/Invalid (document )?signature/);
     } finally {
       await wrongIssuer.close?.();
+      await otherKey.close?.();
+    }
+  });
+
+  it('answers Kayako through the LoginShare route: result 1 with the mapped profile, the bad-login phrase for a wrong password', async () => {
+    const { id: _id, type: _type, ...section } = samlPresetConnector('keycloak-saml', {
+      ecpUrl: client.ecpUrl,
+      idpEntityId: client.idpEntityId,
+      idpCertificates: client.idpCertificates,
+      spEntityId: client.spEntityId,
+      assertionConsumerServiceUrl: client.assertionConsumerServiceUrl,
+      allowInsecureHttp: true,
+      timeoutMs: 15_000,
+    });
+    const bridge = await samlLoginShare(section, { loginTimeoutMs: 20_000, rules: RULES_TEXT });
+    try {
+      const alice = KEYCLOAK_USERS.alice;
+      const ok = await bridge.login(alice.username, alice.password);
+      expect(ok.verdict).toMatchObject({ accepted: true, user: { usergroup: 'Enterprise', fullname: 'Alice Anderson', emails: [alice.email] } });
+      const wrong = await bridge.login(KEYCLOAK_USERS.mistypedMike.username, 'still-not-his-password');
+      expect(wrong.verdict).toMatchObject({ accepted: false, kayakoMessage: KAYAKO_BAD_LOGIN_PHRASE });
+    } finally {
+      await bridge.close();
     }
   });
 });
