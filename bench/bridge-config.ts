@@ -13,6 +13,8 @@ export interface BridgeTargetOptions {
   /** Where group memberships come from: the ID token, or a Graph lookup (through the group cache). */
   groups: 'token' | 'graph';
   redisUrl?: string;
+  /** When given, a second realm (`SAML_REALM_ID`) logs in through a saml-ecp connector against this IdP. */
+  samlEcp?: { url: string; entityId: string; certificate: string; spEntityId: string; acsUrl: string };
   port?: number;
   opsPort?: number;
 }
@@ -60,7 +62,7 @@ connectors:
     clientSecret: ${CLIENT_SECRET}
     timeoutMs: 10000
     allowInsecureHttp: true
-${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}realms:
+${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}${options.samlEcp ? samlConnectorYaml(options.samlEcp) : ''}realms:
   - id: ${REALM_ID}
     secret: ${REALM_SECRET}
     allowFrom: [127.0.0.0/8]
@@ -68,6 +70,38 @@ ${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}realms:
     connectors:
       - use: breakglass
       - use: corp
+${options.samlEcp ? SAML_REALM_YAML : ''}`;
+}
+
+export const SAML_REALM_ID = 'bench-saml';
+/** The SP the bench SAML IdP (bench/saml-idp.ts) issues its assertions for. */
+export const SAML_SP_ENTITY_ID = 'https://bench.example.test/sp';
+export const SAML_ACS_URL = 'https://bench.example.test/saml/ecp';
+
+/** The SAML realm, appended under `realms:`: the same rules, the saml-ecp connector alone. */
+const SAML_REALM_YAML = `  - id: ${SAML_REALM_ID}
+    secret: ${REALM_SECRET}
+    allowFrom: [127.0.0.0/8]
+    rules: rules.yaml
+    connectors:
+      - use: campus
+`;
+
+/** The connector section of the SAML realm, inserted under the top-level `connectors:`. */
+export function samlConnectorYaml(saml: NonNullable<BridgeTargetOptions['samlEcp']>): string {
+  return `  - id: campus
+    type: saml-ecp
+    ecpUrl: ${saml.url}
+    idpEntityId: ${saml.entityId}
+    idpCertificates:
+      - ${JSON.stringify(saml.certificate)}
+    spEntityId: ${saml.spEntityId}
+    assertionConsumerServiceUrl: ${saml.acsUrl}
+    attributes:
+      emails: [mail]
+      groups: [isMemberOf]
+    timeoutMs: 10000
+    allowInsecureHttp: true
 `;
 }
 

@@ -75,7 +75,15 @@ export interface SamlTestIdpOptions {
   /** The SP the assertions are for (Audience) and where they are addressed (Destination, Recipient). */
   spEntityId: string;
   assertionConsumerServiceUrl: string;
-  users: Record<string, { password: string; attributes: { name: string; friendlyName?: string; values: string[] }[] }>;
+  /** The accounts, or a lookup of them (many generated users, as the benchmark has). */
+  users: Record<string, SamlTestUser> | ((username: string) => SamlTestUser | undefined);
+  /** Keep every request in `received` (default true; off under load). */
+  recordRequests?: boolean;
+}
+
+export interface SamlTestUser {
+  password: string;
+  attributes: { name: string; friendlyName?: string; values: string[] }[];
 }
 
 interface XmlCryptoModule {
@@ -120,6 +128,8 @@ const at = (offsetSeconds: number) => new Date(Date.now() + offsetSeconds * 1000
 
 export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<SamlTestIdp> {
   const received: ReceivedRequest[] = [];
+  const users = options.users;
+  const userOf = (username: string): SamlTestUser | undefined => (typeof users === 'function' ? users(username) : Object.hasOwn(users, username) ? users[username] : undefined);
   let entityId = '';
   const idp: SamlTestIdp = {
     url: '',
@@ -133,7 +143,7 @@ export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<Sam
       const issuer = o.issuer ?? entityId;
       const destination = o.destination === undefined ? options.assertionConsumerServiceUrl : o.destination;
       const inResponseTo = o.inResponseTo ?? request.id;
-      const user = options.users[request.username];
+      const user = userOf(request.username);
       const attributes = (o.attributes ?? user?.attributes ?? [])
         .map(
           (a) =>
@@ -192,14 +202,14 @@ export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<Sam
         const decoded = scheme === 'Basic' && encoded ? Buffer.from(encoded, 'base64').toString('utf8') : '';
         const colon = decoded.indexOf(':');
         const username = decoded.slice(0, colon);
-        const user = colon > 0 ? options.users[username] : undefined;
+        const user = colon > 0 ? userOf(username) : undefined;
         if (!user || user.password !== decoded.slice(colon + 1)) {
           res.writeHead(401, { 'www-authenticate': 'Basic realm="test-idp"', 'content-type': 'text/plain' }).end('unauthorized');
           return;
         }
         const id = /<samlp:AuthnRequest\b[^>]*\sID="([^"]+)"/.exec(envelope)?.[1] ?? '';
         const request: ReceivedRequest = { id, username, envelope, headers: req.headers };
-        received.push(request);
+        if (options.recordRequests !== false) received.push(request);
         const answer = await idp.answer(request);
         if (answer === 'hang') {
           hanging.add(res);
