@@ -15,6 +15,8 @@ export interface BridgeTargetOptions {
   redisUrl?: string;
   /** An LDAP realm instead of the OIDC one: the connector searches and binds against this directory. */
   ldap?: { url: string; bindDn: string; bindPassword: string; base: string };
+  /** When given, a second realm (`SAML_REALM_ID`) logs in through a saml-ecp connector against this IdP. */
+  samlEcp?: { url: string; entityId: string; certificate: string; spEntityId: string; acsUrl: string };
   port?: number;
   opsPort?: number;
 }
@@ -62,7 +64,7 @@ connectors:
     clientSecret: ${CLIENT_SECRET}
     timeoutMs: 10000
     allowInsecureHttp: true
-${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}${options.ldap ? ldapConnectorYaml(options.ldap) : ''}realms:
+${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}${options.ldap ? ldapConnectorYaml(options.ldap) : ''}${options.samlEcp ? samlConnectorYaml(options.samlEcp) : ''}realms:
   - id: ${REALM_ID}
     secret: ${REALM_SECRET}
     allowFrom: [127.0.0.0/8]
@@ -70,7 +72,7 @@ ${options.groups === 'graph' ? graphGroupsYaml(options.graphBase) : ''}${options
     connectors:
       - use: breakglass
       - use: ${options.ldap ? 'corp-ldap' : 'corp'}
-`;
+${options.samlEcp ? SAML_REALM_YAML : ''}`;
 }
 
 /**
@@ -85,6 +87,38 @@ function ldapConnectorYaml(ldap: NonNullable<BridgeTargetOptions['ldap']>): stri
     serviceAccount: { dn: ${JSON.stringify(ldap.bindDn)}, password: "\${BENCH_LDAP_PASSWORD}" }
     userSearch: { base: ${JSON.stringify(ldap.base)} }
     groups: { source: memberOf, nested: true }
+`;
+}
+
+export const SAML_REALM_ID = 'bench-saml';
+/** The SP the bench SAML IdP (bench/saml-idp.ts) issues its assertions for. */
+export const SAML_SP_ENTITY_ID = 'https://bench.example.test/sp';
+export const SAML_ACS_URL = 'https://bench.example.test/saml/ecp';
+
+/** The SAML realm, appended under `realms:`: the same rules, the saml-ecp connector alone. */
+const SAML_REALM_YAML = `  - id: ${SAML_REALM_ID}
+    secret: ${REALM_SECRET}
+    allowFrom: [127.0.0.0/8]
+    rules: rules.yaml
+    connectors:
+      - use: campus
+`;
+
+/** The connector section of the SAML realm, inserted under the top-level `connectors:`. */
+export function samlConnectorYaml(saml: NonNullable<BridgeTargetOptions['samlEcp']>): string {
+  return `  - id: campus
+    type: saml-ecp
+    ecpUrl: ${saml.url}
+    idpEntityId: ${saml.entityId}
+    idpCertificates:
+      - ${JSON.stringify(saml.certificate)}
+    spEntityId: ${saml.spEntityId}
+    assertionConsumerServiceUrl: ${saml.acsUrl}
+    attributes:
+      emails: [mail]
+      groups: [isMemberOf]
+    timeoutMs: 10000
+    allowInsecureHttp: true
 `;
 }
 

@@ -9,10 +9,11 @@ import { startSlapd, type SlapdServer } from '../test/support/servers/slapd.js';
 import { LDAP_PEOPLE_DN } from '../test/support/ldap-fixture.js';
 import { seedBenchDirectory } from './ldap-directory.js';
 import type { BridgeCommands } from './bridge-target.js';
-import { graphLookupsConfigurable, type BridgeTargetOptions } from './bridge-config.js';
+import { graphLookupsConfigurable, SAML_ACS_URL, SAML_REALM_ID, SAML_SP_ENTITY_ID, type BridgeTargetOptions } from './bridge-config.js';
 import { latencyChartSvg } from './chart.js';
-import { basicAuthorization, loginShareBody, REALM_ID, REALM_SECRET, tokenRequestBody, userName } from './fixtures.js';
+import { basicAuthorization, loginShareBody, passwordOf, REALM_ID, REALM_SECRET, tokenRequestBody, userName } from './fixtures.js';
 import type { IdpCommands } from './idp.js';
+import type { SamlIdpCommands } from './saml-idp.js';
 import { canPin, pinProcess, Worker, type CommandMap } from './ipc.js';
 import type { LoadCommands, LoadResult, Target } from './loadgen.js';
 import type { ProcessStats, StatsCommands } from './process-stats.js';
@@ -40,7 +41,7 @@ const HELP = `Usage: npm run bench [-- options]
                      Markdown; if FILE has the lines <!-- RESULTS --> and <!-- /RESULTS -->, only what is
                      between them is replaced (e.g. --markdown docs/benchmarks.md)
   --baseline-client  undici | http: the upstream client of target B (default undici, the faster one here)
-  --only LIST        run only these measurements, e.g. --only 1,2 (5 needs 1)
+  --only LIST        run only these measurements, e.g. --only 1,2 (5 needs 1; 7 is the LDAP login, 8 the SAML ECP login)
   --profile DIR      write V8 CPU profiles of targets B, N and C (node --cpu-prof) into DIR
   --b-node-flags=S   extra node/V8 flags for target B, space-separated, e.g. --b-node-flags=--trace-gc-nvp
   --c-node-flags=S   the same for target C, e.g. --c-node-flags="--max-semi-space-size=32 --trace-gc"
@@ -100,6 +101,8 @@ const plan = {
     warmupMs: smoke ? 300 : 5_000,
     durationMs: smoke ? 700 : 8_000,
   },
+  /** 7: an ECP login through the bridge against the ECP round trip alone, open loop, rounds alternating. */
+  saml: { rate: smoke ? 20 : 100, rounds: smoke ? 1 : 3, warmupMs: smoke ? 200 : 2_000, durationMs: smoke ? 600 : 5_000 },
   realistic: { tokenDelayMs: 80, graphDelayMs: 60, groups: 250, rate: smoke ? 25 : 20, durationMs: smoke ? 600 : 6_000 },
   cache: { logins: smoke ? 400 : 10_000, users: smoke ? 40 : 500, connections: smoke ? 8 : 50 },
   startups: smoke ? 1 : 5,
@@ -110,7 +113,7 @@ const plan = {
 // (5); the other measurements need B to be the plain-Node limit or do not involve B.
 const CALIBRATION_MEASUREMENTS = new Set([1, 2, 5]);
 const only = new Set(
-  (flags.only ?? '1,2,3,4,5,6,7')
+  (flags.only ?? '1,2,3,4,5,6,7,8')
     .split(',')
     .map((n) => Number(n.trim()))
     .filter((n) => !flags.calibrate || CALIBRATION_MEASUREMENTS.has(n)),
@@ -197,6 +200,17 @@ try {
   const issuer = String(idp.info['issuer']);
   const graphBase = String(idp.info['graphBase']);
   const bridgeOptions = (extra: Partial<BridgeTargetOptions> = {}): BridgeTargetOptions => ({ dir: scratch, issuer, graphBase, groups: 'token', ...extra });
+  // 7 needs a SAML ECP IdP, and target C a realm that logs in through it.
+  const samlIdp = runs(8) ? await start<SamlIdpCommands>('SAML IdP', 'saml-idp.js', [], CPU_REST) : undefined;
+  const samlEcp = samlIdp
+    ? {
+        url: String(samlIdp.info['url']),
+        entityId: String(samlIdp.info['entityId']),
+        certificate: String(samlIdp.info['certificate']),
+        spEntityId: SAML_SP_ENTITY_ID,
+        acsUrl: SAML_ACS_URL,
+      }
+    : undefined;
 
   // 6. Start-up first, while nothing else is busy.
   if (runs(6)) {
@@ -215,7 +229,7 @@ try {
   if (flags.calibrate) report.calibration();
   const naive = await start<StatsCommands>('target N', 'naive-target.js', [issuer], CPU_REST, ['--expose-gc', ...profiling('N')]);
   const bridgeDir = await mkdirIn(scratch, 'c');
-  const bridge = await start<BridgeCommands>('target C', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: bridgeDir }))], CPU_REST, [
+  const bridge = await start<BridgeCommands>('target C', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: bridgeDir, ...(samlEcp ? { samlEcp } : {}) }))], CPU_REST, [
     '--expose-gc',
     ...profiling('C'),
     ...nodeFlags(flags['c-node-flags']),
@@ -420,6 +434,44 @@ try {
     }
     report.realistic(plan.realistic, { tokenRoundTrip, baseline: baselineRealistic, naive: naiveRealistic, warm, cold, graphGroups, warmCounters, coldCounters });
     await idp.call('configure', { tokenDelayMs: 0, graphDelayMs: 0 });
+  }
+
+  // 7. SAML ECP: the SOAP round trip to the IdP alone, and the same login through the bridge's SAML realm.
+  if (runs(8) && samlEcp) {
+    log(`measurement 8: SAML ECP login at ${plan.saml.rate} logins/s, open loop`);
+    const user = userName(0);
+    const ecpUrl = new URL(samlEcp.url);
+    const direct: Target = {
+      origin: ecpUrl.origin,
+      path: ecpUrl.pathname,
+      headers: { authorization: `Basic ${Buffer.from(`${user}:${passwordOf(user)}`).toString('base64')}`, 'content-type': 'text/xml; charset=utf-8' },
+      // What the bridge sends, minus what makes it its own: a fixed request id (the IdP answers any).
+      bodies: [
+        `<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_bench" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:PAOS" AssertionConsumerServiceURL="${SAML_ACS_URL}" Destination="${samlEcp.url}"><saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">${SAML_SP_ENTITY_ID}</saml:Issuer></samlp:AuthnRequest></S:Body></S:Envelope>`,
+      ],
+      expect: 'SignatureValue',
+    };
+    const throughBridge: Target = {
+      origin: `http://127.0.0.1:${String(bridge.info['port'])}`,
+      path: `/loginshare/${SAML_REALM_ID}/user?key=${REALM_SECRET}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      bodies: [loginShareBody(user, 0)],
+      expect: '<result>1</result>',
+    };
+    for (const [name, target] of [['SAML IdP', direct], ['C (SAML realm)', throughBridge]] as const) {
+      assertNoFailures(`measurement 8, ${name}`, await loadgen.call('fixed', { target: { ...target, bodies: [target.bodies[0]!, target.bodies[0]!] }, connections: 1 }));
+    }
+    const open = (target: Target) =>
+      loadgen.call('open', { target, ratePerSecond: plan.saml.rate, connections: 32, warmupMs: plan.saml.warmupMs, durationMs: plan.saml.durationMs });
+    const rounds: Array<{ direct: LoadResult; bridge: LoadResult }> = [];
+    for (let round = 0; round < plan.saml.rounds; round++) {
+      const d = await open(direct);
+      const c = await open(throughBridge);
+      assertNoFailures('measurement 8, the ECP round trip', d);
+      assertNoFailures('measurement 8, the bridge', c);
+      rounds.push({ direct: d, bridge: c });
+    }
+    report.samlEcp(plan.saml, rounds);
   }
 
   // 4. Cache effect: upstream group lookups per login over many logins of few users, memory and Redis.

@@ -7,6 +7,8 @@ import { createOidcConnector } from './oidc/oidc-connector.js';
 import { oidcConnectorSchema } from './oidc/oidc-config.js';
 import { createLdapConnector } from './ldap/ldap-connector.js';
 import { LDAP_ENV_ONLY_FIELDS, ldapConnectorSchema } from './ldap/ldap-config.js';
+import { createSamlEcpConnector } from './saml/saml-ecp-connector.js';
+import { samlEcpConnectorSchema } from './saml/saml-config.js';
 
 /** What a connector factory may be given besides its own config section. */
 export interface ConnectorDeps {
@@ -32,6 +34,7 @@ export const CONNECTOR_TYPES: Record<string, ConnectorType<z.ZodType>> = {
   local: connectorType({ schema: localConnectorSchema, create: (config) => createLocalConnector(config) }),
   oidc: connectorType({ schema: oidcConnectorSchema, create: (config, deps) => createOidcConnector(config, deps) }),
   ldap: connectorType({ schema: ldapConnectorSchema, create: (config, deps) => createLdapConnector(config, deps), envOnly: LDAP_ENV_ONLY_FIELDS }),
+  'saml-ecp': connectorType({ schema: samlEcpConnectorSchema, create: (config) => createSamlEcpConnector(config) }),
 };
 
 /** A validated connector section: its `id` and `type`, the rest owned by that type's schema. */

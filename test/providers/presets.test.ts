@@ -5,6 +5,7 @@ import { ConfigFileError } from '../../src/config/file-errors.js';
 import { validateConfig } from '../../src/config/load-config.js';
 import { parseYamlSource } from '../../src/config/yaml-file.js';
 import type { OidcConnectorConfig } from '../../src/connectors/oidc/oidc-config.js';
+import { SAML_PRESET_NAMES } from '../support/saml-presets.js';
 import { LDAP_PRESET_NAMES, PRESET_NAMES, PROVIDERS_DIR, presetEnv, presetPath, readPreset, type PresetName } from '../support/presets.js';
 
 /**
@@ -29,7 +30,7 @@ function validated(name: PresetName): OidcConnectorConfig {
 describe('provider presets', () => {
   it('has a folder for each supported IdP, each with a connector.yaml and a README.md', () => {
     const folders = readdirSync(PROVIDERS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    expect(folders.sort()).toEqual([...PRESET_NAMES, ...LDAP_PRESET_NAMES].sort());
+    expect(folders.sort()).toEqual([...PRESET_NAMES, ...LDAP_PRESET_NAMES, ...SAML_PRESET_NAMES].sort());
     for (const name of PRESET_NAMES) {
       expect(existsSync(presetPath(name)), `${name}/connector.yaml`).toBe(true);
       expect(readFileSync(presetPath(name, 'README.md'), 'utf8').length, `${name}/README.md`).toBeGreaterThan(1_000);

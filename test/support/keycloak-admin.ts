@@ -58,3 +58,98 @@ export async function keycloakAdmin(keycloak: KeycloakServerInfo): Promise<Keycl
   };
   return admin;
 }
+
+/** The SAML client `ensureSamlEcpClient` registers, and what the bridge's saml-ecp connector needs to reach it. */
+export interface KeycloakSamlEcpClient {
+  /** The client id, which is the SP entity id. */
+  spEntityId: string;
+  assertionConsumerServiceUrl: string;
+  /** The realm's entity id (the Issuer of its assertions). */
+  idpEntityId: string;
+  ecpUrl: string;
+  /** The realm's signing certificate(s), base64 as its SAML descriptor publishes them. */
+  idpCertificates: string[];
+}
+
+export const KEYCLOAK_SAML_CLIENT = {
+  spEntityId: 'urn:loginshare:bridge:saml-ecp',
+  assertionConsumerServiceUrl: 'https://bridge.example.test/saml/ecp',
+} as const;
+
+/**
+ * Registers (once per Keycloak run; later calls find it) a SAML client that allows the ECP flow and signs its
+ * assertions, with a group-list mapper (`groups`, names not paths) and attribute mappers: email as
+ * urn:oid:0.9.2342.19200300.100.1.3 (FriendlyName `mail`), first and last name as URI names with FriendlyNames,
+ * and `jobTitle` under its plain name. NameID: the username.
+ */
+export async function ensureSamlEcpClient(keycloak: KeycloakServerInfo): Promise<KeycloakSamlEcpClient> {
+  const token = await masterAdminToken(keycloak);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const uriAttribute = (name: string, property: string, attributeName: string, friendlyName: string) => ({
+    name,
+    protocol: 'saml',
+    protocolMapper: 'saml-user-property-mapper',
+    config: { 'user.attribute': property, 'attribute.name': attributeName, 'friendly.name': friendlyName, 'attribute.nameformat': 'URI Reference' },
+  });
+  const client = {
+    clientId: KEYCLOAK_SAML_CLIENT.spEntityId,
+    protocol: 'saml',
+    enabled: true,
+    frontchannelLogout: false,
+    redirectUris: [KEYCLOAK_SAML_CLIENT.assertionConsumerServiceUrl],
+    attributes: {
+      'saml.allow.ecp.flow': 'true',
+      'saml.client.signature': 'false',
+      'saml.assertion.signature': 'true',
+      'saml.server.signature': 'true',
+      'saml.signature.algorithm': 'RSA_SHA256',
+      'saml.authnstatement': 'true',
+      'saml_force_name_id_format': 'true',
+      'saml_name_id_format': 'username',
+      saml_assertion_consumer_url_post: KEYCLOAK_SAML_CLIENT.assertionConsumerServiceUrl,
+    },
+    protocolMappers: [
+      {
+        name: 'groups',
+        protocol: 'saml',
+        protocolMapper: 'saml-group-membership-mapper',
+        config: { 'attribute.name': 'groups', 'attribute.nameformat': 'Basic', single: 'false', 'full.path': 'false' },
+      },
+      uriAttribute('email', 'email', 'urn:oid:0.9.2342.19200300.100.1.3', 'mail'),
+      uriAttribute('given name', 'firstName', 'urn:oid:2.5.4.42', 'givenName'),
+      uriAttribute('surname', 'lastName', 'urn:oid:2.5.4.4', 'surname'),
+      {
+        name: 'jobTitle',
+        protocol: 'saml',
+        protocolMapper: 'saml-user-attribute-mapper',
+        config: { 'user.attribute': 'jobTitle', 'attribute.name': 'jobTitle', 'attribute.nameformat': 'Basic' },
+      },
+    ],
+  };
+  const created = await fetch(`${keycloak.url}/admin/realms/${keycloak.realm}/clients`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(client),
+    signal: AbortSignal.timeout(15_000),
+  });
+  // 409: an earlier test file of this run registered it already.
+  if (created.status !== 201 && created.status !== 409) throw new Error(`Keycloak admin: creating the SAML client: HTTP ${created.status} ${await created.text()}`);
+
+  const descriptor = await fetch(`${keycloak.issuer}/protocol/saml/descriptor`, { signal: AbortSignal.timeout(15_000) });
+  if (descriptor.status !== 200) throw new Error(`Keycloak SAML descriptor: HTTP ${descriptor.status}`);
+  const metadata = await descriptor.text();
+  const idpCertificates = [...new Set([...metadata.matchAll(/<(?:ds:)?X509Certificate>([^<]+)<\/(?:ds:)?X509Certificate>/g)].map((m) => m[1]!.trim()))];
+  const idpEntityId = /entityID="([^"]+)"/.exec(metadata)?.[1];
+  if (idpCertificates.length === 0 || !idpEntityId) throw new Error('Keycloak SAML descriptor names no entity id or certificate');
+  return { ...KEYCLOAK_SAML_CLIENT, idpEntityId, ecpUrl: `${keycloak.issuer}/protocol/saml`, idpCertificates };
+}
+
+async function masterAdminToken(keycloak: KeycloakServerInfo): Promise<string> {
+  const response = await fetch(`${keycloak.url}/realms/master/protocol/openid-connect/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: keycloak.adminUsername, password: keycloak.adminPassword }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (response.status !== 200) throw new Error(`Keycloak admin login failed: HTTP ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
