@@ -4,6 +4,7 @@ import { ConfigFileError, formatFieldPath, splitUnknownKeys, type FileIssue } fr
 import { substituteEnv, type MissingVariable } from './env.js';
 import { configSchema, type BridgeConfigFile, type RealmConfig } from './schema.js';
 import { readYamlSource, type YamlSource } from './yaml-file.js';
+import { readCaFile } from '../login/upstream-agent.js';
 
 export interface BridgeConfig extends Omit<BridgeConfigFile, 'connectors' | 'realms'> {
   /** Absolute path of the file it came from (rules paths are resolved against its folder). */
@@ -78,7 +79,17 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
       }
       return;
     }
-    connectors.push(result.data as ConnectorConfig);
+    const connector = result.data as ConnectorConfig & { caFile?: string };
+    // A CA bundle is named relative to the config file, like rules files, and checked now so `check` reports it.
+    if (typeof connector.caFile === 'string') {
+      connector.caFile = resolve(dirname(source.file), connector.caFile);
+      try {
+        readCaFile(connector.caFile);
+      } catch (err) {
+        issues.push(issueAt(['connectors', index, 'caFile'], (err as Error).message));
+      }
+    }
+    connectors.push(connector);
   });
 
   const realmIds = new Set<string>();

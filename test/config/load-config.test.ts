@@ -75,7 +75,7 @@ describe('loading the config file', () => {
   it('checks connector sections with their own schema, with positions', async () => {
     const text = VALID.replace('https://idp.example.com/realms/corp', 'http://idp.example.com/realms/corp');
     expect(await issuesOf(text, { CORP_SECRET: 'x', KAYAKO_SECRET: 'k'.repeat(32) })).toEqual([
-      'config.yaml:5:13 connectors[0].issuer: issuer must be https:// (allowInsecureHttp is for loopback tests only)',
+      'config.yaml:5:13 connectors[0].issuer: http://idp.example.com/realms/corp is plain http: use https://, or set allowInsecureHttp: true (loopback hosts only)',
     ]);
   });
 
