@@ -18,6 +18,7 @@ import { createRealm, type ConnectorRoute } from './realm/realm.js';
 import { checkRuleReferences, watchRulesFile, type RuleSet, type RulesWatcher } from './rules/index.js';
 import { ConfigFileError } from './config/file-errors.js';
 import { createLoginThrottle } from './security/login-throttle.js';
+import { createLockoutAdminApp } from './http/lockout-admin.js';
 
 /**
  * Assembles the bridge from a validated config: cache → connectors → realms (with hot-reloaded rules) →
@@ -189,7 +190,10 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       },
     });
   }
-  const opsApp = createOpsApp({ registry: metrics.registry, readiness });
+  const admin = config.ops.adminToken
+    ? createLockoutAdminApp({ token: config.ops.adminToken, throttle, realmIds: new Set(realms.keys()), audit })
+    : undefined;
+  const opsApp = createOpsApp({ registry: metrics.registry, readiness, admin });
 
   const servers: Server[] = [];
   return {

@@ -11,7 +11,19 @@ export interface KeyValueCache {
   delete(key: string): Promise<void>;
   /** Adds 1 and returns the new count; the window (TTL) starts with the first increment. */
   increment(key: string, windowMs: number): Promise<number>;
+  /**
+   * The live entries whose key starts with `prefix`, with the time they have left: for operators' commands
+   * (who is locked now), never on a login's path. Optional: a store that cannot list has nothing to show.
+   */
+  list?(prefix: string): Promise<CacheEntry[]>;
   /** Readiness: resolves when the store answers, rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface CacheEntry {
+  key: string;
+  value: string;
+  /** Milliseconds until it expires; undefined when it has no expiry. */
+  ttlMs: number | undefined;
 }

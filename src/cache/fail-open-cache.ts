@@ -71,6 +71,7 @@ export function createFailOpenCache(
     set: (key, value, ttlMs) => use((store) => store.set(key, value, ttlMs)),
     delete: (key) => use((store) => store.delete(key)),
     increment: (key, windowMs) => use((store) => store.increment(key, windowMs)),
+    list: (prefix) => use(async (store) => (store.list ? store.list(prefix) : [])),
     // Ready while memory can answer: a Redis outage must not take every replica out of the load balancer.
     // It is reported through onDegraded instead.
     ping: () => use((store) => store.ping()),

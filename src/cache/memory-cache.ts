@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { KeyValueCache } from './cache.js';
+import type { CacheEntry, KeyValueCache } from './cache.js';
 
 export interface MemoryCacheOptions {
   /** Upper bound on entries (strings and counters together); the least recently used go first. */
@@ -49,6 +49,15 @@ export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
       if (!Number.isSafeInteger(count)) throw new Error(`cache key ${key} does not hold a counter`);
       entries.set(key, { count: count + 1 }, { noUpdateTTL: true });
       return count + 1;
+    },
+    async list(prefix) {
+      const found: CacheEntry[] = [];
+      for (const [key, value] of entries.entries()) {
+        if (!key.startsWith(prefix)) continue;
+        const ttl = entries.getRemainingTTL(key);
+        found.push({ key, value: typeof value === 'object' ? String(value.count) : value, ttlMs: Number.isFinite(ttl) && ttl > 0 ? ttl : undefined });
+      }
+      return found;
     },
     async ping() {},
     async close() {

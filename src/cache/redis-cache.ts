@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { KeyValueCache } from './cache.js';
+import type { CacheEntry, KeyValueCache } from './cache.js';
 
 export interface RedisCacheConfig {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). */
@@ -131,6 +131,7 @@ export class RedisUnavailableError extends Error {
  */
 export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
   const plan = planRedisConnection(config);
+  const keyPrefix = config.keyPrefix ?? 'lsb:';
   const client = (plan.kind === 'cluster' ? new Cluster(plan.nodes, plan.options) : new Redis(plan.options)) as RedisClient;
   client.defineCommand('lsbIncrementInWindow', { numberOfKeys: 1, lua: INCREMENT_IN_WINDOW });
   // Connection errors are reported through the calls that fail; without a listener ioredis prints them.
@@ -181,6 +182,26 @@ export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
     async increment(key, windowMs) {
       return call(() => client.lsbIncrementInWindow(key, Math.max(1, Math.ceil(windowMs))));
     },
+    async list(prefix) {
+      // SCAN (never KEYS, which blocks Redis) on every master; ioredis's keyPrefix is not applied to a MATCH
+      // pattern, so the pattern carries it and the keys found are read back without it.
+      const pattern = `${globEscape(keyPrefix)}${globEscape(prefix)}*`;
+      const scanners = client instanceof Cluster ? client.nodes('master') : [client];
+      const keys = new Set<string>();
+      await call(async () => {
+        for (const node of scanners) {
+          for await (const batch of node.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+            for (const key of batch) keys.add(key.slice(keyPrefix.length));
+          }
+        }
+      });
+      const found: CacheEntry[] = [];
+      for (const key of keys) {
+        const [value, ttl] = await call(() => Promise.all([client.get(key), client.pttl(key)]));
+        if (value !== null) found.push({ key, value, ttlMs: ttl > 0 ? ttl : undefined });
+      }
+      return found;
+    },
     async ping() {
       await call(() => client.ping());
     },
@@ -192,4 +213,9 @@ export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
       }
     },
   };
+}
+
+/** A literal string inside a Redis glob pattern. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }

@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string
   explain: { run: async () => runExplain, summary: 'dry-run the rules for an identity and print the XML Kayako gets' },
   probe: { run: async () => (await import('./probe.js')).runProbe, summary: 'act as Kayako against a LoginShare URL' },
   'hash-password': { run: async () => runHashPassword, summary: 'make a passwordHash for a local account' },
+  unlock: { run: async () => (await import('./unlock.js')).runUnlock, summary: 'clear the lockout of a username (--realm ID USERNAME)' },
+  lockouts: { run: async () => (await import('./lockouts.js')).runLockouts, summary: 'list who is locked out now' },
 };
 
 function help(): string {

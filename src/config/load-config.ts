@@ -22,6 +22,7 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[] }> = [
   { name: 'LOGINSHARE_PORT', path: ['server', 'port'] },
   { name: 'LOGINSHARE_OPS_HOST', path: ['ops', 'host'] },
   { name: 'LOGINSHARE_OPS_PORT', path: ['ops', 'port'] },
+  { name: 'LOGINSHARE_OPS_ADMIN_TOKEN', path: ['ops', 'adminToken'] },
   { name: 'LOGINSHARE_LOG_LEVEL', path: ['log', 'level'] },
   { name: 'LOGINSHARE_AUDIT_LOG', path: ['log', 'audit'] },
   { name: 'LOGINSHARE_REDIS_URL', path: ['cache', 'redis', 'url'] },

@@ -64,6 +64,8 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         /** true: an IdP whose discovery fails or an unreachable Redis makes /readyz 503 instead of "degraded". */
         strictReadiness: z.boolean().default(false),
+        /** Bearer token of the operators' endpoints (/admin/lockouts, /admin/unlock); absent = those endpoints are off. */
+        adminToken: z.string().min(16, 'at least 16 characters (generate one: openssl rand -hex 32)').optional(),
       })
       .strict()
       .default({ host: '0.0.0.0', port: 9090, enabled: true, strictReadiness: false }),

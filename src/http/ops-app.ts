@@ -17,7 +17,7 @@ export interface ReadinessCheck {
  * Health and metrics, on their own port so the LoginShare port can be exposed to Kayako alone and the
  * ops port to the cluster's kubelet and Prometheus.
  */
-export function createOpsApp(deps: { registry: Registry; readiness: readonly ReadinessCheck[]; checkTimeoutMs?: number }): Hono {
+export function createOpsApp(deps: { registry: Registry; readiness: readonly ReadinessCheck[]; checkTimeoutMs?: number; admin?: Hono | undefined }): Hono {
   const app = new Hono();
   const timeoutMs = deps.checkTimeoutMs ?? 2_000;
 
@@ -41,6 +41,8 @@ export function createOpsApp(deps: { registry: Registry; readiness: readonly Rea
   });
 
   app.get('/metrics', async (c) => c.body(await deps.registry.metrics(), 200, { 'content-type': deps.registry.contentType }));
+  // Operators' commands (http/lockout-admin.ts), only when ops.adminToken is set.
+  if (deps.admin) app.route('/admin', deps.admin);
   return app;
 }
 
