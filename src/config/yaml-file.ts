@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { ConfigFileError, formatFieldPath, splitUnknownKeys, type FileIssue } from './file-errors.js';
+import { ConfigFileError, formatFieldPath, type FileIssue } from './file-errors.js';
+import { wordIssues } from './issue-wording.js';
 
 /** A YAML document kept with its source positions, so validation errors can point at a line. */
 export interface YamlSource {
@@ -53,13 +54,15 @@ export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S)
   const result = schema.safeParse(source.data);
   if (result.success) return result.data;
   const issues: FileIssue[] = result.error.issues.flatMap((issue) =>
-    splitUnknownKeys({ ...issue, path: issue.path as PropertyKey[] }).map(({ path, message }) => ({
+    wordIssues({ ...issue, path: issue.path as PropertyKey[] }, source.data, schema).map(({ path, message }) => ({
       file: source.file,
       ...source.locate(path),
       field: formatFieldPath(path),
       message,
     })),
   );
+  // Top to bottom, as the person reads the file.
+  issues.sort((a, b) => a.line - b.line || a.column - b.column);
   throw new ConfigFileError(issues);
 }
 
