@@ -19,6 +19,7 @@ import { checkRuleReferences, watchRulesFile, type RuleSet, type RulesWatcher } 
 import { ConfigFileError } from './config/file-errors.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 import { createLockoutAdminApp } from './http/lockout-admin.js';
+import { errorFields } from './observability/error-fields.js';
 
 /**
  * Assembles the bridge from a validated config: cache → connectors → realms (with hot-reloaded rules) →
@@ -58,7 +59,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       onDegraded(err) {
         sharedCacheFailure = err;
         metrics.cacheDegraded.inc({ store: 'redis' });
-        log.warn({ err: { message: err.message } }, 'shared cache unavailable: using this replica\'s memory (logins continue)');
+        log.warn({ err: errorFields(err) }, 'shared cache unavailable: using this replica\'s memory (logins continue)');
       },
       onRecovered() {
         sharedCacheFailure = undefined;
@@ -126,7 +127,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
           },
           onError(err) {
             reportRules(path, 'failed');
-            log.error({ err: { message: err.message } }, 'rules file rejected: keeping the last good rules');
+            log.error({ err: errorFields(err) }, 'rules file rejected: keeping the last good rules');
           },
         });
         watchers.set(path, watcher);
@@ -211,7 +212,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       for (const c of connectors.values()) {
         if (!c.prepare) continue;
         prepareWithin(c, 10_000).catch((err: unknown) =>
-          log.warn({ connector: c.id, err: { message: (err as Error).message } }, 'connector not ready yet (will retry)'),
+          log.warn({ connector: c.id, err: errorFields(err) }, 'connector not ready yet (will retry)'),
         );
       }
       return { port, opsPort };

@@ -15,3 +15,16 @@ export const processIO: CliIO = {
   stdin: process.stdin,
   env: process.env,
 };
+
+/**
+ * `loginshare-bridge lockouts | head`: once the reader has gone, the rest of the output has nowhere to go; end
+ * quietly, as Unix tools do, instead of a stack trace for the EPIPE. Any other write error still surfaces.
+ */
+export function endQuietlyOnClosedPipe(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { CliCommand } from './cli-io.js';
-import { processIO } from './cli-io.js';
+import { endQuietlyOnClosedPipe, processIO } from './cli-io.js';
 import { runCheck } from './check.js';
 import { runExplain } from './explain.js';
 import { runHashPassword } from './hash-password.js';
@@ -41,4 +41,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+endQuietlyOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));

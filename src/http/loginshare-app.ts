@@ -126,6 +126,7 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono<LoginShareEnv
         team: result.team,
         detail: result.detail,
         lockedNow: result.lockedNow,
+        err: result.operatorError ? safeError(result.operatorError) : undefined,
         durationMs: Math.round(seconds * 1000 * 10) / 10,
       };
       if (result.operatorError) writeAudit('error', auditLine, 'login failed: operator action needed');
