@@ -3,6 +3,7 @@ import { request } from 'undici';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load-config.js';
 import { createAuditLogger, createLogger } from '../observability/logger.js';
+import { logDestination } from '../observability/log-destination.js';
 import { createLoginThrottle, type Lockout } from '../security/login-throttle.js';
 import type { CliIO } from './cli-io.js';
 import { resolveConfigPath } from './config-path.js';
@@ -119,8 +120,7 @@ function opsAccess(opsUrl: string, token: string | undefined): LockoutAccess {
 }
 
 function cliAudit(target: string): Logger {
-  const main = createLogger({ level: 'info' });
-  return createAuditLogger(target, 'info', main);
+  return createAuditLogger(target, 'info', createLogger({ level: 'info', destination: logDestination({ dest: 2 }) }));
 }
 
 /** Who ran the command, for the audit line. */

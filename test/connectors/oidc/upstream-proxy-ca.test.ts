@@ -157,6 +157,24 @@ describe('allowInsecureHttp', () => {
     ]);
   });
 
+  it('applies the same rule to the endpoints discovery names', async () => {
+    const plain = await startLoopbackIdp();
+    try {
+      plain.discoveryAnswer(() => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ issuer: plain.issuer, token_endpoint: 'http://idp.lab.example/token', jwks_uri: `${plain.issuer}/jwks`, response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] }),
+      }));
+      const made = createOidcConnector(oidcConnectorSchema.parse({ id: 'lab', type: 'oidc', issuer: plain.issuer, clientId: plain.clientId, clientSecret: 's', allowInsecureHttp: true }));
+      open.push(made);
+      const outcome = await login(made);
+      expect(outcome.kind).toBe('misconfigured');
+      expect(causeText(outcome)).toMatch(/discovery names http:\/\/idp\.lab\.example\/token is plain http to idp\.lab\.example/);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('applies the same rule to configured endpoints', () => {
     const result = parse({
       issuer: 'https://idp.example',
