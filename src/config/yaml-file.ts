@@ -73,7 +73,9 @@ function childNode(node: unknown, key: PropertyKey): { value: unknown; offset: n
       const name = k && 'value' in k ? (k as { value: unknown }).value : k;
       if (String(name) === String(key)) {
         const value = pair.value as YamlNode | null;
-        return { value, offset: rangeStart(value) ?? rangeStart(k) ?? 0 };
+        // A block mapping or list starts on the line after its key: the key's line is where the person looks.
+        const block = (isMap(value) || isSeq(value)) && !(value as { flow?: boolean }).flow;
+        return { value, offset: (block ? rangeStart(k) : undefined) ?? rangeStart(value) ?? rangeStart(k) ?? 0 };
       }
     }
     return undefined;

@@ -62,6 +62,17 @@ ${REALM}`),
     ]);
   });
 
+  it('point at a misspelt key itself when its value is a block on the lines below', async () => {
+    expect(
+      await problems(`security:
+  lockuot:
+    maxFailures: 3
+connectors:
+  - { id: corp, type: local, users: [] }
+${REALM}`),
+    ).toEqual(['config.yaml:2:3 security.lockuot: unknown key "lockuot" — did you mean "lockout"?']);
+  });
+
   it('suggest the value that was meant for a misspelt choice or connector type', async () => {
     expect(
       await problems(`log: { level: wrn }

@@ -42,7 +42,7 @@ describe('schema errors name file, line, column and field', () => {
       'rules.yaml:5:22 rules[0].when.email_domains: unknown key (expected one of: groups, claims, email_domain, interface, connector, realm)',
     ]);
     expect(errorsOf('default:\n  user: { usergroup: X }\n')).toEqual([
-      'rules.yaml:2:3 default: unknown key (expected one of: defaults, unmatched, unmatchedMessage, rules)',
+      'rules.yaml:1:1 default: unknown key (expected one of: defaults, unmatched, unmatchedMessage, rules)',
     ]);
   });
 
