@@ -2,6 +2,7 @@
 import type { CliCommand } from './cli-io.js';
 import { endQuietlyOnClosedPipe, processIO } from './cli-io.js';
 import { runCheck } from './check.js';
+import { closest } from '../config/issue-wording.js';
 import { runExplain } from './explain.js';
 import { runHashPassword } from './hash-password.js';
 import { runServe } from './serve.js';
@@ -29,7 +30,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    processIO.stderr.write(`loginshare-bridge: unknown command "${name}"\n\n${help()}`);
+    const near = closest(name, Object.keys(COMMANDS));
+    processIO.stderr.write(`loginshare-bridge: unknown command "${name}"${near ? ` — did you mean "${near}"?` : ''}\n\n${help()}`);
     return 2;
   }
   try {

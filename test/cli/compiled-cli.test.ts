@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * The compiled command line writing into a pipe whose reader has gone (`loginshare-bridge … | head`): it ends
+ * The compiled command line as a shell runs it. Writing into a pipe whose reader has gone (`loginshare-bridge … | head`): it ends
  * quietly instead of printing an EPIPE stack trace. Compiled into node_modules/.cache so the real
  * node_modules resolve, and run as a child process, because only a real process has a real pipe.
  */
@@ -37,5 +37,18 @@ describe('output into a closed pipe', () => {
       expect(signal).toBeNull();
       expect(code).toBe(0);
     }
+  });
+});
+
+describe('an unknown command', () => {
+  it('suggests the command that was meant', () => {
+    let failure: { status: number; stderr: Buffer } | undefined;
+    try {
+      execFileSync(process.execPath, [join(outDir, 'cli', 'main.js'), 'unlok', '--realm', 'corp', 'una'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      failure = err as { status: number; stderr: Buffer };
+    }
+    expect(failure?.status).toBe(2);
+    expect(failure?.stderr.toString()).toMatch(/^loginshare-bridge: unknown command "unlok" — did you mean "unlock"\?/);
   });
 });
