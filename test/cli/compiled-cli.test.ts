@@ -6,9 +6,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * The compiled command line as a shell runs it. Writing into a pipe whose reader has gone (`loginshare-bridge … | head`): it ends
- * quietly instead of printing an EPIPE stack trace. Compiled into node_modules/.cache so the real
- * node_modules resolve, and run as a child process, because only a real process has a real pipe.
+ * The compiled command line as a shell runs it: output into a pipe whose reader has gone (`… | head`) ends
+ * quietly instead of printing an EPIPE stack trace, and an unknown command suggests the one meant. Compiled into
+ * node_modules/.cache so the real node_modules resolve, and run as child processes: only a real process has a
+ * real pipe.
  */
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = join(repoRoot, 'node_modules', '.cache', `lsb-closed-pipe-${process.pid}`);
