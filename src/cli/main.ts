@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { CliCommand } from './cli-io.js';
-import { endQuietlyOnClosedPipe, processIO } from './cli-io.js';
+import { endQuietlyOnClosedPipe, processIO, usageErrorText } from './cli-io.js';
 import { runCheck } from './check.js';
 import { closest } from '../config/issue-wording.js';
 import { runExplain } from './explain.js';
@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     return await (await command.run())(args, processIO);
   } catch (err) {
     // parseArgs throws on unknown flags: a usage error, not a crash.
-    processIO.stderr.write(`loginshare-bridge ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    processIO.stderr.write(`loginshare-bridge ${name}: ${usageErrorText(name, err)}\n`);
     return 2;
   }
 }

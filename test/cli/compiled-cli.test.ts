@@ -41,6 +41,22 @@ describe('output into a closed pipe', () => {
   });
 });
 
+describe('usage errors', () => {
+  it('name an unknown option or a missing value in plain words, with where to look', () => {
+    const run = (args: string[]) => {
+      try {
+        execFileSync(process.execPath, [join(outDir, 'cli', 'main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        return undefined;
+      } catch (err) {
+        return err as { status: number; stderr: Buffer };
+      }
+    };
+    expect(run(['lockouts', '--realms', 'corp'])?.stderr.toString()).toBe('loginshare-bridge lockouts: unknown option --realms (loginshare-bridge lockouts --help lists what it takes)\n');
+    expect(run(['unlock', 'una', '--realm'])?.stderr.toString()).toBe('loginshare-bridge unlock: --realm needs a value (loginshare-bridge unlock --help lists what it takes)\n');
+    expect(run(['check', 'extra'])?.status).toBe(2);
+  });
+});
+
 describe('an unknown command', () => {
   it('suggests the command that was meant', () => {
     let failure: { status: number; stderr: Buffer } | undefined;
