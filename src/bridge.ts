@@ -23,6 +23,8 @@ import { createRealm, type ConnectorRoute } from './realm/realm.js';
 import { checkRuleReferences, watchRulesFile, type RuleSet, type RulesWatcher } from './rules/index.js';
 import { ConfigFileError } from './config/file-errors.js';
 import { createLoginThrottle } from './security/login-throttle.js';
+import { createLockoutAdminApp } from './http/lockout-admin.js';
+import { errorFields } from './observability/error-fields.js';
 
 /**
  * Assembles the bridge from a validated config: cache → connectors → realms (with hot-reloaded rules) →
@@ -65,7 +67,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       onDegraded(err) {
         sharedCacheFailure = err;
         metrics.cacheDegraded.inc({ store: 'redis' });
-        log.warn({ err: { message: err.message } }, 'shared cache unavailable: using this replica\'s memory (logins continue)');
+        log.warn({ err: errorFields(err) }, 'shared cache unavailable: using this replica\'s memory (logins continue)');
         readinessChanged();
       },
       onRecovered() {
@@ -138,7 +140,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
           },
           onError(err) {
             reportRules(path, 'failed');
-            log.error({ err: { message: err.message } }, 'rules file rejected: keeping the last good rules');
+            log.error({ err: errorFields(err) }, 'rules file rejected: keeping the last good rules');
           },
         });
         watchers.set(path, watcher);
@@ -216,7 +218,10 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   }
   const readiness = createReadinessMonitor(readinessChecks, { intervalMs: config.ops.readinessIntervalMs, timeoutMs: checkTimeoutMs });
   readinessChanged = () => readiness.refresh();
-  const opsApp = createOpsApp({ registry: metrics.registry, readiness });
+  const admin = config.ops.adminToken
+    ? createLockoutAdminApp({ token: config.ops.adminToken, throttle, realmIds: new Set(realms.keys()), audit })
+    : undefined;
+  const opsApp = createOpsApp({ registry: metrics.registry, readiness, admin });
   if (config.ops.adminToken) {
     const rulesOf = (realmId: string) => realms.get(realmId)?.realm.rules();
     opsApp.route('/admin/realms', createRealmAdminApp({ token: config.ops.adminToken, rulesOf, identityLog }));
@@ -242,7 +247,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       for (const c of connectors.values()) {
         if (!c.prepare) continue;
         prepareWithin(c, 10_000).catch((err: unknown) =>
-          log.warn({ connector: c.id, err: { message: (err as Error).message } }, 'connector not ready yet (will retry)'),
+          log.warn({ connector: c.id, err: errorFields(err) }, 'connector not ready yet (will retry)'),
         );
       }
       return { port, opsPort };

@@ -17,6 +17,11 @@ export interface KeyValueCache {
    * it are not counted).
    */
   admit(admission: Admission): Promise<AdmissionVerdict>;
+  /**
+   * The live entries whose key starts with `prefix`, with the time they have left: for operators' commands
+   * (who is locked now), never on a login's path. Optional: a store that cannot list has nothing to show.
+   */
+  list?(prefix: string): Promise<CacheEntry[]>;
   /** Readiness: resolves when the store answers, rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -38,3 +43,10 @@ export interface AdmissionCounter {
 
 /** `over_limit` names the counter (its index in `counters`) whose limit this attempt went over. */
 export type AdmissionVerdict = { kind: 'admitted' } | { kind: 'held' } | { kind: 'over_limit'; counter: number };
+
+export interface CacheEntry {
+  key: string;
+  value: string;
+  /** Milliseconds until it expires; undefined when it has no expiry. */
+  ttlMs: number | undefined;
+}

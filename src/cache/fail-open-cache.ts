@@ -72,6 +72,7 @@ export function createFailOpenCache(
     delete: (key) => use((store) => store.delete(key)),
     increment: (key, windowMs) => use((store) => store.increment(key, windowMs)),
     admit: (admission) => use((store) => store.admit(admission)),
+    list: (prefix) => use(async (store) => (store.list ? store.list(prefix) : [])),
     // Ready while memory can answer: a Redis outage must not take every replica out of the load balancer.
     // It is reported through onDegraded instead.
     ping: () => use((store) => store.ping()),

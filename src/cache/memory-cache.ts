@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { AdmissionVerdict, KeyValueCache } from './cache.js';
+import type { AdmissionVerdict, CacheEntry, KeyValueCache } from './cache.js';
 
 const ADMITTED: AdmissionVerdict = { kind: 'admitted' };
 const HELD: AdmissionVerdict = { kind: 'held' };
@@ -64,6 +64,15 @@ export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
         if (increment(key, windowMs) > limit) return { kind: 'over_limit', counter: index };
       }
       return ADMITTED;
+    },
+    async list(prefix) {
+      const found: CacheEntry[] = [];
+      for (const [key, value] of entries.entries()) {
+        if (!key.startsWith(prefix)) continue;
+        const ttl = entries.getRemainingTTL(key);
+        found.push({ key, value: typeof value === 'object' ? String(value.count) : value, ttlMs: Number.isFinite(ttl) && ttl > 0 ? ttl : undefined });
+      }
+      return found;
     },
     async ping() {},
     async close() {

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { AdmissionVerdict, KeyValueCache } from './cache.js';
+import type { AdmissionVerdict, CacheEntry, KeyValueCache } from './cache.js';
 
 const ADMITTED: AdmissionVerdict = { kind: 'admitted' };
 const HELD: AdmissionVerdict = { kind: 'held' };
@@ -149,6 +149,7 @@ export class RedisUnavailableError extends Error {
  */
 export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
   const plan = planRedisConnection(config);
+  const keyPrefix = config.keyPrefix ?? 'lsb:';
   const client = (plan.kind === 'cluster' ? new Cluster(plan.nodes, plan.options) : new Redis(plan.options)) as RedisClient;
   client.defineCommand('lsbIncrementInWindow', { numberOfKeys: 1, lua: INCREMENT_IN_WINDOW });
   client.defineCommand('lsbAdmit', { lua: ADMIT });
@@ -208,6 +209,26 @@ export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
       if (answer === 0) return ADMITTED;
       return { kind: 'over_limit', counter: answer - 1 };
     },
+    async list(prefix) {
+      // SCAN (never KEYS, which blocks Redis) on every master; ioredis's keyPrefix is not applied to a MATCH
+      // pattern, so the pattern carries it and the keys found are read back without it.
+      const pattern = `${globEscape(keyPrefix)}${globEscape(prefix)}*`;
+      const scanners = client instanceof Cluster ? client.nodes('master') : [client];
+      const keys = new Set<string>();
+      await call(async () => {
+        for (const node of scanners) {
+          for await (const batch of node.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+            for (const key of batch) keys.add(key.slice(keyPrefix.length));
+          }
+        }
+      });
+      const found: CacheEntry[] = [];
+      for (const key of keys) {
+        const [value, ttl] = await call(() => Promise.all([client.get(key), client.pttl(key)]));
+        if (value !== null) found.push({ key, value, ttlMs: ttl > 0 ? ttl : undefined });
+      }
+      return found;
+    },
     async ping() {
       await call(() => client.ping());
     },
@@ -219,4 +240,9 @@ export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
       }
     },
   };
+}
+
+/** A literal string inside a Redis glob pattern. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }

@@ -19,7 +19,7 @@ team, organization, designation, or a start or end of being denied).
   --realm ID         the realm (with --live: required); sample entries without a realm
                      are taken to come through it
   --token-env VAR    environment variable holding ops.adminToken (default
-                     LOGINSHARE_ADMIN_TOKEN); never given on the command line
+                     LOGINSHARE_OPS_ADMIN_TOKEN); never given on the command line
   --json             machine-readable report
   --all              also list the identities whose answer stays the same
   --fail-on-change   exit 1 when any answer would change (for CI)
@@ -60,7 +60,7 @@ export const runDiff: CliCommand = async (args, io) => {
     let oldRules: RuleSet;
     let sample: SampleIdentity[];
     if (live) {
-      const client = liveClient(live, values.realm!, io.env[values['token-env'] ?? 'LOGINSHARE_ADMIN_TOKEN']);
+      const client = liveClient(live, values.realm!, io.env[values['token-env'] ?? 'LOGINSHARE_OPS_ADMIN_TOKEN']);
       oldRules = parseRules(await client.get('rules'), `${live} realm ${values.realm} (live)`);
       sample = values.identities ? await loadIdentitySample(values.identities) : parseJsonLines(await client.get('identities'), `${live} realm ${values.realm} identity log`);
     } else {
@@ -84,7 +84,7 @@ export const runDiff: CliCommand = async (args, io) => {
 function liveClient(base: string, realmId: string, token: string | undefined) {
   return {
     async get(what: 'rules' | 'identities'): Promise<string> {
-      if (!token) throw new Error('no admin token: set LOGINSHARE_ADMIN_TOKEN (or the variable named by --token-env) to ops.adminToken');
+      if (!token) throw new Error('no admin token: set LOGINSHARE_OPS_ADMIN_TOKEN (or the variable named by --token-env) to ops.adminToken');
       const url = new URL(`admin/realms/${encodeURIComponent(realmId)}/${what}`, base.endsWith('/') ? base : `${base}/`);
       let response: Response;
       try {

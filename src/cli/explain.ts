@@ -4,9 +4,11 @@ import { z } from 'zod';
 import type { Audience, Identity } from '../login/vocabulary.js';
 import { createConnector } from '../connectors/registry.js';
 import { loadConfig } from '../config/load-config.js';
-import { answerIdentity, applyAccountPolicy, askConnectors, withRealmDenial } from '../loginshare/login-flow.js';
+import { answerIdentity, applyAccountPolicy, askConnectors, refusedByRealm, withRealmDenial } from '../loginshare/login-flow.js';
 import { realmMessages } from '../loginshare/messages.js';
-import { routeConnectors } from '../realm/realm.js';
+import { createRealm, routeConnectors } from '../realm/realm.js';
+import { ConfigFileError } from '../config/file-errors.js';
+import { parseYamlSource, validateYaml } from '../config/yaml-file.js';
 import { explainRules, formatRuleTrace, loadRulesFile } from '../rules/index.js';
 import type { CliCommand } from './cli-io.js';
 import { describe } from './check.js';
@@ -24,6 +26,9 @@ not, then the exact XML Kayako would receive.
                     "claims": {...}, "givenName": "...", "familyName": "...", "displayName": "..." }
   --login USERNAME  a live login through the realm's connectors (the password is read from
                     a prompt, stdin or --password-env, never from the command line)
+  --audience        user or staff: which of Kayako's two login forms (required)
+  --interface NAME  staff only, required there: the Kayako interface (staff, admin, winapp, …);
+                    the realm's staff.interfaces and allowAdmin apply as on the server
   --realm ID        defaults to the first realm of the config
   --typed NAME      with --identity: the username as the person types it at Kayako
                     (default: the identity's username), for staff.usernameForm
@@ -54,8 +59,8 @@ export const runExplain: CliCommand = async (args, io) => {
     options: {
       config: { type: 'string', short: 'c' },
       realm: { type: 'string' },
-      audience: { type: 'string', default: 'user' },
-      interface: { type: 'string', default: 'staff' },
+      audience: { type: 'string' },
+      interface: { type: 'string' },
       identity: { type: 'string' },
       login: { type: 'string' },
       typed: { type: 'string' },
@@ -69,19 +74,37 @@ export const runExplain: CliCommand = async (args, io) => {
     io.stdout.write(HELP);
     return 0;
   }
+  if (values.audience === undefined) return usage(io, '--audience user|staff is required');
   const audience = values.audience as Audience;
-  if (audience !== 'user' && audience !== 'staff') return usage(io, '--audience must be user or staff');
+  if (audience !== 'user' && audience !== 'staff') return usage(io, `--audience must be user or staff, not "${values.audience}"`);
+  if (audience === 'staff' && !values.interface?.trim()) return usage(io, '--interface NAME is required with --audience staff (Kayako sends it with every staff login)');
+  if (audience === 'user' && values.interface !== undefined) return usage(io, '--interface is for --audience staff only');
   if (!values.identity === !values.login) return usage(io, 'give exactly one of --identity FILE or --login USERNAME');
 
   try {
     const config = await loadConfig(resolveConfigPath(values.config, io.env).path, io.env);
     const realm = values.realm ? config.realms.find((r) => r.id === values.realm) : config.realms[0];
     if (!realm) return usage(io, `no realm "${values.realm}" in ${config.file}`);
-    const staffInterface = audience === 'staff' ? values.interface.toLowerCase() : undefined;
+    const staffInterface = audience === 'staff' ? values.interface!.trim().toLowerCase() : undefined;
+    const rules = await loadRulesFile(realm.rulesPath);
+
+    // The realm refuses some logins before any connector or rule is asked, exactly as the server does.
+    const refused = refusedByRealm(createRealm(realm, [], () => rules), audience, staffInterface);
+    if (refused) {
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ refusedByRealm: refused.detail, outcome: refused.outcome, xml: refused.xml }, null, 2)}\n`);
+      } else {
+        io.stdout.write(`realm ${realm.id} refuses this login before any connector or rule: ${refused.detail}${staffInterface !== undefined ? ' (see its staff.interfaces and allowAdmin)' : ''}\n`);
+        io.stdout.write(`\nKayako would receive (${refused.outcome}):\n${refused.xml}`);
+      }
+      return 1;
+    }
 
     let identity: Identity;
     if (values.identity) {
-      const raw = identityFileSchema.parse(JSON.parse(await readFile(values.identity, 'utf8')));
+      // Read as YAML (JSON is YAML), so a problem is reported with the file's name, line and field.
+      const source = parseYamlSource(await readIdentityFile(values.identity), values.identity);
+      const raw = validateYaml(source, identityFileSchema);
       identity = { ...raw, subject: raw.subject ?? raw.username };
     } else {
       const password = await readSecret(io, { env: values['password-env'], stdin: values['password-stdin'] }, 'Password: ');
@@ -122,7 +145,6 @@ ${checked.xml}`);
       return 0;
     }
     identity = checked.identity;
-    const rules = await loadRulesFile(realm.rulesPath);
     const trace = explainRules(rules, { audience, identity, realmId: realm.id, ...(staffInterface ? { staffInterface } : {}) });
     const answer = answerIdentity(audience, identity, withRealmDenial(rules, trace.decision, messages), identity.connectorId, messages);
     if (values.json) {
@@ -142,4 +164,13 @@ ${checked.xml}`);
 function usage(io: Parameters<CliCommand>[1], message: string): number {
   io.stderr.write(`explain: ${message}\n\n${HELP}`);
   return 2;
+}
+
+async function readIdentityFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    throw new ConfigFileError([{ file: path, line: 0, column: 0, field: '', message: reason }]);
+  }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import type { CliCommand } from './cli-io.js';
-import { processIO } from './cli-io.js';
+import { endQuietlyOnClosedPipe, processIO, usageErrorText } from './cli-io.js';
 import { runCheck } from './check.js';
+import { closest } from '../config/issue-wording.js';
 import { runExplain } from './explain.js';
 import { runHashPassword } from './hash-password.js';
 import { runServe } from './serve.js';
@@ -16,6 +17,8 @@ const COMMANDS: Record<string, { run: () => Promise<CliCommand>; summary: string
   diff: { run: async () => (await import('./diff.js')).runDiff, summary: 'preview whose Kayako answer a rules change would change' },
   'hash-password': { run: async () => runHashPassword, summary: 'make a passwordHash for a local account' },
   version: { run: async () => runVersion, summary: 'print the version (also --version)' },
+  unlock: { run: async () => (await import('./unlock.js')).runUnlock, summary: 'clear the lockout of a username (--realm ID USERNAME)' },
+  lockouts: { run: async () => (await import('./lockouts.js')).runLockouts, summary: 'list who is locked out now' },
 };
 
 function help(): string {
@@ -32,16 +35,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    processIO.stderr.write(`loginshare-bridge: unknown command "${name}"\n\n${help()}`);
+    const near = closest(name, Object.keys(COMMANDS));
+    processIO.stderr.write(`loginshare-bridge: unknown command "${name}"${near ? ` — did you mean "${near}"?` : ''}\n\n${help()}`);
     return 2;
   }
   try {
     return await (await command.run())(args, processIO);
   } catch (err) {
     // parseArgs throws on unknown flags: a usage error, not a crash.
-    processIO.stderr.write(`loginshare-bridge ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    processIO.stderr.write(`loginshare-bridge ${name}: ${usageErrorText(name, err)}\n`);
     return 2;
   }
 }
 
+endQuietlyOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));

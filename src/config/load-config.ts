@@ -1,9 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { CONNECTOR_TYPES, type ConnectorConfig } from '../connectors/registry.js';
-import { ConfigFileError, formatFieldPath, splitUnknownKeys, type FileIssue } from './file-errors.js';
+import { ConfigFileError, formatFieldPath, type FileIssue } from './file-errors.js';
+import { closest, wordIssues, type SchemaIssue } from './issue-wording.js';
 import { substituteEnv, type MissingVariable } from './env.js';
 import { configSchema, type BridgeConfigFile, type RealmConfig } from './schema.js';
 import { readYamlSource, type YamlSource } from './yaml-file.js';
+import { readCaFile } from '../login/upstream-agent.js';
 
 export interface BridgeConfig extends Omit<BridgeConfigFile, 'connectors' | 'realms'> {
   /** Absolute path of the file it came from (rules paths are resolved against its folder). */
@@ -21,6 +23,7 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[] }> = [
   { name: 'LOGINSHARE_PORT', path: ['server', 'port'] },
   { name: 'LOGINSHARE_OPS_HOST', path: ['ops', 'host'] },
   { name: 'LOGINSHARE_OPS_PORT', path: ['ops', 'port'] },
+  { name: 'LOGINSHARE_OPS_ADMIN_TOKEN', path: ['ops', 'adminToken'] },
   { name: 'LOGINSHARE_LOG_LEVEL', path: ['log', 'level'] },
   { name: 'LOGINSHARE_AUDIT_LOG', path: ['log', 'audit'] },
   { name: 'LOGINSHARE_REDIS_URL', path: ['cache', 'redis', 'url'] },
@@ -49,13 +52,39 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigFileError([issueAt([], 'the config file must be a YAML mapping (server:, connectors:, realms: …)')]);
   }
-  applyEnvOverrides(data as Record<string, unknown>, env);
+  const overridden = applyEnvOverrides(data as Record<string, unknown>, env);
+  // A value that came from an environment variable is that variable's fault, not the file's: the issue names
+  // the variable, and never repeats its value (it may be a password).
+  const worded = (issue: SchemaIssue, validated: unknown, schema: Parameters<typeof wordIssues>[2], prefix: PropertyKey[] = []): FileIssue[] => {
+    const fromEnv = overridden.find((o) => o.path.every((key, i) => [...prefix, ...issue.path][i] === key));
+    if (fromEnv) {
+      return wordIssues(issue, validated, schema, () => 'the value given').map((u) => ({
+        file: `environment variable ${fromEnv.name}`,
+        line: 0,
+        column: 0,
+        field: '',
+        message: `(overrides ${fromEnv.path.join('.')} of ${source.file}) ${u.message}`,
+      }));
+    }
+    return wordIssues(issue, validated, schema).map((u) => issueAt([...prefix, ...u.path], u.message));
+  };
 
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {
-    throw new ConfigFileError(
-      parsed.error.issues.flatMap((i) => splitUnknownKeys({ ...i, path: i.path as PropertyKey[] }).map((u) => issueAt(u.path, u.message))),
-    );
+    // Each connector's own section is checked too, so the person sees every problem of the file at once.
+    const found = parsed.error.issues.flatMap((i) => worded({ ...i, path: i.path as PropertyKey[] }, data, configSchema));
+    const rawConnectors = (data as { connectors?: unknown }).connectors;
+    if (Array.isArray(rawConnectors)) {
+      rawConnectors.forEach((raw: unknown, index) => {
+        const type = raw !== null && typeof raw === 'object' ? CONNECTOR_TYPES[String((raw as { type?: unknown }).type)] : undefined;
+        const result = type?.schema.safeParse(raw);
+        if (type && result && !result.success) {
+          for (const i of result.error.issues) found.push(...worded({ ...i, path: i.path as PropertyKey[] }, raw, type.schema, ['connectors', index]));
+        }
+      });
+    }
+    const unique = new Map(found.map((issue) => [`${issue.file}:${issue.line}:${issue.column} ${issue.field}`, issue]));
+    throw new ConfigFileError(inFileOrder([...unique.values()]));
   }
   const config = parsed.data;
   const issues: FileIssue[] = [];
@@ -67,15 +96,14 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
     if (connectorIds.has(raw.id)) issues.push(issueAt(['connectors', index, 'id'], `duplicate connector id "${raw.id}"`));
     connectorIds.add(raw.id);
     if (!type) {
-      const known = Object.keys(CONNECTOR_TYPES).join(', ');
-      issues.push(issueAt(['connectors', index, 'type'], `unknown connector type "${raw.type}" (known: ${known})`));
+      const known = Object.keys(CONNECTOR_TYPES);
+      const near = closest(raw.type, known);
+      issues.push(issueAt(['connectors', index, 'type'], `unknown connector type "${raw.type}"${near ? ` — did you mean "${near}"?` : ''} (known: ${known.join(', ')})`));
       return;
     }
     const result = type.schema.safeParse(raw);
     if (!result.success) {
-      for (const i of result.error.issues) {
-        for (const u of splitUnknownKeys({ ...i, path: i.path as PropertyKey[] })) issues.push(issueAt(['connectors', index, ...u.path], u.message));
-      }
+      for (const i of result.error.issues) issues.push(...worded({ ...i, path: i.path as PropertyKey[] }, raw, type.schema, ['connectors', index]));
       return;
     }
     for (const field of type.envOnly ?? []) {
@@ -84,7 +112,17 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
         issues.push(issueAt(['connectors', index, ...field], 'a secret: give it as an environment variable reference such as ${LDAP_BIND_PASSWORD}, not in the file'));
       }
     }
-    connectors.push(result.data as ConnectorConfig);
+    const connector = result.data as ConnectorConfig & { caFile?: string };
+    // A CA bundle is named relative to the config file, like rules files, and checked now so `check` reports it.
+    if (typeof connector.caFile === 'string') {
+      connector.caFile = resolve(dirname(source.file), connector.caFile);
+      try {
+        readCaFile(connector.caFile);
+      } catch (err) {
+        issues.push(issueAt(['connectors', index, 'caFile'], (err as Error).message));
+      }
+    }
+    connectors.push(connector);
   });
 
   const realmIds = new Set<string>();
@@ -100,7 +138,7 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
       issues.push(issueAt(['realms', index, 'audiences'], 'a realm must serve users, staff, or both'));
     }
   });
-  if (issues.length > 0) throw new ConfigFileError(issues);
+  if (issues.length > 0) throw new ConfigFileError(inFileOrder(issues));
 
   return {
     ...config,
@@ -110,7 +148,9 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
   };
 }
 
-function applyEnvOverrides(data: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+/** The overrides applied, so an invalid value is reported as the variable's. */
+function applyEnvOverrides(data: Record<string, unknown>, env: NodeJS.ProcessEnv): Array<{ name: string; path: string[] }> {
+  const applied: Array<{ name: string; path: string[] }> = [];
   for (const { name, path } of ENV_OVERRIDES) {
     const value = env[name];
     if (value === undefined || value === '') continue;
@@ -121,7 +161,17 @@ function applyEnvOverrides(data: Record<string, unknown>, env: NodeJS.ProcessEnv
       node = node[key] as Record<string, unknown>;
     }
     node[path[path.length - 1]!] = value;
+    applied.push({ name, path });
   }
+  return applied;
+}
+
+/** As the person reads the file: top to bottom (whole-file and environment problems first). */
+function inFileOrder(issues: FileIssue[]): FileIssue[] {
+  return issues
+    .map((issue, order) => ({ issue, order }))
+    .sort((a, b) => a.issue.line - b.issue.line || a.issue.column - b.issue.column || a.order - b.order)
+    .map(({ issue }) => issue);
 }
 
 function valueAt(data: unknown, path: readonly string[]): unknown {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { ConfigFileError, formatFieldPath, splitUnknownKeys, type FileIssue } from './file-errors.js';
+import { ConfigFileError, formatFieldPath, type FileIssue } from './file-errors.js';
+import { wordIssues } from './issue-wording.js';
 
 /** A YAML document kept with its source positions, so validation errors can point at a line. */
 export interface YamlSource {
@@ -53,13 +54,15 @@ export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S)
   const result = schema.safeParse(source.data);
   if (result.success) return result.data;
   const issues: FileIssue[] = result.error.issues.flatMap((issue) =>
-    splitUnknownKeys({ ...issue, path: issue.path as PropertyKey[] }).map(({ path, message }) => ({
+    wordIssues({ ...issue, path: issue.path as PropertyKey[] }, source.data, schema).map(({ path, message }) => ({
       file: source.file,
       ...source.locate(path),
       field: formatFieldPath(path),
       message,
     })),
   );
+  // Top to bottom, as the person reads the file.
+  issues.sort((a, b) => a.line - b.line || a.column - b.column);
   throw new ConfigFileError(issues);
 }
 
@@ -70,7 +73,9 @@ function childNode(node: unknown, key: PropertyKey): { value: unknown; offset: n
       const name = k && 'value' in k ? (k as { value: unknown }).value : k;
       if (String(name) === String(key)) {
         const value = pair.value as YamlNode | null;
-        return { value, offset: rangeStart(value) ?? rangeStart(k) ?? 0 };
+        // A block mapping or list starts on the line after its key: the key's line is where the person looks.
+        const block = (isMap(value) || isSeq(value)) && !(value as { flow?: boolean }).flow;
+        return { value, offset: (block ? rangeStart(k) : undefined) ?? rangeStart(value) ?? rangeStart(k) ?? 0 };
       }
     }
     return undefined;

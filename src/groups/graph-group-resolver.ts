@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { GroupLookupError } from './group-lookup-error.js';
 import type { GroupResolver } from './group-resolver.js';
 import { getJsonRetryingOnce, sameOrigin } from './http-json.js';
@@ -24,6 +25,8 @@ export interface GraphGroupsOptions {
   timeoutMs: number;
   /** Safety bound on `@odata.nextLink` pages (999 entries each). */
   maxPages: number;
+  /** The connector's dispatcher (proxy, CA); default: the shared upstream agent. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 const GROUP_TYPE = '#microsoft.graph.group';
@@ -58,6 +61,7 @@ export function createGraphGroupResolver(options: GraphGroupsOptions): GroupReso
           headers: { authorization: `Bearer ${accessToken}` },
           deadline,
           timeoutMs: options.timeoutMs,
+          dispatcher: options.dispatcher,
         });
         if (response.status !== 200) throw graphFailure(response.status, response.body);
         const body = (response.body ?? {}) as GraphPage;

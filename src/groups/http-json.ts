@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Deadline } from '../login/deadline.js';
+import { sharedUpstreamAgent } from '../login/upstream-agent.js';
 import { GroupLookupError } from './group-lookup-error.js';
 
 /**
- * One GET to a directory API (Microsoft Graph, Okta), bounded in time and size. Uses undici's shared
- * keep-alive pool: group lookups are rare (cache misses), so they need no pool of their own, and nothing
- * here outlives a call. Redirects are not followed: a bearer token must not travel to another host.
+ * One GET to a directory API (Microsoft Graph, Okta), bounded in time and size, through the connector's
+ * dispatcher (its proxy and CA settings, login/upstream-agent.ts) or else the bridge's shared proxy-aware one:
+ * group lookups are rare (cache misses), so they need no pool of their own, and nothing here outlives a call. Redirects are not followed: a bearer token must not travel to another host.
  */
 export interface JsonResponse {
   status: number;
@@ -23,6 +24,8 @@ export interface GetJsonOptions {
   timeoutMs: number;
   /** A Graph page of 999 groups is a few hundred KiB; anything far larger is not a group list. */
   maxBytes?: number;
+  /** The connector's dispatcher; default: the shared upstream agent. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
@@ -36,6 +39,7 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<Jso
       method: 'GET',
       headers: { accept: 'application/json', ...options.headers },
       signal,
+      dispatcher: options.dispatcher ?? sharedUpstreamAgent(),
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { createCachedGroupResolver, type GroupCacheOptions } from './cached-group-resolver.js';
 import { createClaimFirstResolver } from './claim-first-resolver.js';
 import { hasGroupsOverage } from './entra-overage.js';
@@ -20,6 +21,8 @@ export interface GroupResolverContext {
   issuer: string;
   /** Loopback tests only (http:// token endpoints). */
   allowInsecureHttp: boolean;
+  /** The connector's dispatcher (proxy, CA) for the group APIs; default: the shared upstream agent. */
+  dispatcher?: Dispatcher | undefined;
   /** The bridge's shared cache; absent = every lookup goes upstream. */
   cache?: GroupCacheOptions;
 }
@@ -39,7 +42,7 @@ export function createGroupResolver(config: GroupsConfig, context: GroupResolver
       return groupsFromTokenClaims;
     case 'graph': {
       const graph = config.graph;
-      const api = createGraphGroupResolver(graph);
+      const api = createGraphGroupResolver({ ...graph, dispatcher: context.dispatcher });
       return createClaimFirstResolver(
         {
           // Ids are in the token unless it overflowed; names never are.
@@ -52,8 +55,8 @@ export function createGroupResolver(config: GroupsConfig, context: GroupResolver
     case 'okta': {
       const okta = config.okta;
       const orgUrl = okta.orgUrl ?? new URL(context.issuer).origin;
-      const auth = createOktaApiAuth(okta.auth, { orgUrl, timeoutMs: okta.timeoutMs, allowInsecureHttp: context.allowInsecureHttp });
-      const api = createOktaGroupResolver({ ...okta, orgUrl, auth });
+      const auth = createOktaApiAuth(okta.auth, { orgUrl, timeoutMs: okta.timeoutMs, allowInsecureHttp: context.allowInsecureHttp, dispatcher: context.dispatcher });
+      const api = createOktaGroupResolver({ ...okta, orgUrl, auth, dispatcher: context.dispatcher });
       return createClaimFirstResolver(
         {
           needsLookup: (identity) => {

@@ -1,4 +1,6 @@
-import type { ClientAuth, ServerMetadata } from 'openid-client';
+import type { ClientAuth, CustomFetch, ServerMetadata } from 'openid-client';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import { sharedUpstreamAgent } from '../login/upstream-agent.js';
 import { abortable } from '../login/abortable.js';
 import { GroupLookupError } from './group-lookup-error.js';
 
@@ -33,6 +35,8 @@ export interface OktaApiAuthOptions {
   orgUrl: string;
   timeoutMs: number;
   allowInsecureHttp: boolean;
+  /** The connector's dispatcher (proxy, CA); default: the shared upstream agent. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 const RENEW_BEFORE_EXPIRY_MS = 60_000;
@@ -73,6 +77,9 @@ export function createOktaApiAuth(config: OktaApiAuthConfig, options: OktaApiAut
     const configuration = new client.Configuration(server, oauth.clientId, {}, auth);
     configuration.timeout = Math.ceil(options.timeoutMs / 1000);
     if (options.allowInsecureHttp) client.allowInsecureRequests(configuration);
+    // Through the proxy (HTTPS_PROXY …) and CA settings of every other upstream call.
+    const dispatcher = options.dispatcher ?? sharedUpstreamAgent();
+    configuration[client.customFetch] = ((url, init) => undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1])) as CustomFetch;
     try {
       const tokens = await client.clientCredentialsGrant(configuration, { scope: oauth.scopes.join(' ') });
       const lifetimeMs = (tokens.expires_in ?? 300) * 1000;

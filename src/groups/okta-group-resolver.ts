@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { GroupLookupError } from './group-lookup-error.js';
 import type { GroupResolver } from './group-resolver.js';
 import { getJsonRetryingOnce, headerValues, retryAfterMs, sameOrigin, type JsonResponse } from './http-json.js';
@@ -19,6 +20,8 @@ export interface OktaGroupsOptions {
   timeoutMs: number;
   pageSize: number;
   maxPages: number;
+  /** The connector's dispatcher (proxy, CA); default: the shared upstream agent. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 interface OktaError {
@@ -41,6 +44,7 @@ export function createOktaGroupResolver(options: OktaGroupsOptions): GroupResolv
           deadline,
           timeoutMs: options.timeoutMs,
           retryAfterMs: oktaRetryAfterMs,
+          dispatcher: options.dispatcher,
         });
         if (response.status !== 200) throw oktaFailure(response.status, response.body);
         if (!Array.isArray(response.body)) {

@@ -58,7 +58,7 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono<LoginShareEnv
   app.onError(loginShareOnError({ log: deps.log }));
   app.notFound(loginShareNotFound());
 
-  const malformed = (c: Ctx, reason: string, username?: string): Response => {
+  const malformed = (c: Ctx, reason: string, username?: string, message: string = MESSAGES.badRequest): Response => {
     const { realmId, audience } = c.var;
     const outcome = 'bad_request';
     deps.metrics.logins.inc({ realm: realmId, audience, connector: 'none', outcome });
@@ -66,7 +66,7 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono<LoginShareEnv
       { requestId: c.var.requestId, realm: realmId, audience, event: 'login', outcome, reason, username, caller: c.var.callerAddress },
       'malformed LoginShare POST',
     );
-    return sendXml(c, renderFailure(MESSAGES.badRequest));
+    return sendXml(c, renderFailure(message));
   };
 
   app.post(
@@ -91,7 +91,7 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono<LoginShareEnv
       // The bytes hold the password: the context keeps no reference to them past the parse.
       c.set('body', undefined);
       const parsed: ParsedRequest = parseLoginShareForm(body, c.var.audience);
-      if (parsed.kind === 'malformed') return malformed(c, parsed.reason, parsed.username);
+      if (parsed.kind === 'malformed') return malformed(c, parsed.reason, parsed.username, parsed.message);
       const { realmId, audience, requestId: id, guarded, started } = c.var;
       const request = parsed.request;
       let result: LoginResult;
@@ -127,6 +127,7 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono<LoginShareEnv
         team: result.team,
         detail: result.detail,
         lockedNow: result.lockedNow,
+        err: result.operatorError ? safeError(result.operatorError) : undefined,
         durationMs: Math.round(seconds * 1000 * 10) / 10,
       };
       if (result.operatorError) writeAudit('error', auditLine, 'login failed: operator action needed');

@@ -8,7 +8,7 @@ export type { ReadinessCheck } from '../observability/readiness.js';
  * Health and metrics, on their own port so the LoginShare port can be exposed to Kayako alone and the
  * ops port to the cluster's kubelet and Prometheus.
  */
-export function createOpsApp(deps: { registry: Registry; readiness: Pick<ReadinessMonitor, 'report'> }): Hono {
+export function createOpsApp(deps: { registry: Registry; readiness: Pick<ReadinessMonitor, 'report'>; admin?: Hono | undefined }): Hono {
   const app = new Hono();
 
   // Alive = the event loop answers. Deliberately checks nothing upstream: an IdP outage must not restart pods.
@@ -21,5 +21,7 @@ export function createOpsApp(deps: { registry: Registry; readiness: Pick<Readine
   });
 
   app.get('/metrics', async (c) => c.body(await deps.registry.metrics(), 200, { 'content-type': deps.registry.contentType }));
+  // Operators' commands (http/lockout-admin.ts), only when ops.adminToken is set.
+  if (deps.admin) app.route('/admin', deps.admin);
   return app;
 }

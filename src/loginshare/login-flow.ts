@@ -1,4 +1,4 @@
-import type { Identity, LoginAttempt, LoginOutcome } from '../login/vocabulary.js';
+import type { Audience, Identity, LoginAttempt, LoginOutcome } from '../login/vocabulary.js';
 import type { PasswordConnector } from '../login/password-connector.js';
 import { deadlineIn } from '../login/deadline.js';
 import { isIdpOutage } from '../login/outage.js';
@@ -52,14 +52,24 @@ export interface LoginFlowDeps {
   onIdentity?(realmId: string, audience: LoginShareRequest['audience'], staffInterface: string | undefined, identity: Identity): void;
 }
 
+/**
+ * The realm's own refusals, before any connector is asked: an audience it does not serve, a staff interface it
+ * does not admit (`staff.interfaces`, and `allowAdmin` for the Admin CP). `explain` asks the same question.
+ */
+export function refusedByRealm(realm: Pick<Realm, 'id' | 'config' | 'serves' | 'staffInterfaceAllowed'>, audience: Audience, staffInterface: string | undefined): LoginResult | undefined {
+  if (!realm.serves(audience)) {
+    return fail('audience_refused', realmMessages(realm.config).unavailable, { detail: `realm ${realm.id} does not serve ${audience} logins` });
+  }
+  if (audience === 'staff' && !realm.staffInterfaceAllowed(staffInterface ?? '')) {
+    return fail('interface_refused', MESSAGES.staffInterfaceRefused, { detail: `interface "${staffInterface}" not allowed` });
+  }
+  return undefined;
+}
+
 export async function runLogin(realm: Realm, request: LoginShareRequest, deps: LoginFlowDeps): Promise<LoginResult> {
   const messages = realmMessages(realm.config);
-  if (!realm.serves(request.audience)) {
-    return fail('audience_refused', messages.unavailable, { detail: `realm ${realm.id} does not serve ${request.audience} logins` });
-  }
-  if (request.audience === 'staff' && !realm.staffInterfaceAllowed(request.staffInterface ?? '')) {
-    return fail('interface_refused', MESSAGES.staffInterfaceRefused, { detail: `interface "${request.staffInterface}" not allowed` });
-  }
+  const refused = refusedByRealm(realm, request.audience, request.staffInterface);
+  if (refused) return refused;
 
   const throttle = deps.throttle.forLogin(realm.id, request.username);
   const verdict = await throttle.admit(request.endUserIp);

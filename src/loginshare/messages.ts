@@ -19,6 +19,8 @@ export const MESSAGES = {
   rateLimited: 'Too many sign-in attempts. Please wait a few minutes and try again.',
   badRequest: 'The sign-in request was incomplete. Please enter your username and password.',
   callerRefused: 'Sign-in is not available: this help desk is not authorized to use the sign-in service.',
+  staffInterfaceMissing:
+    'The help desk sent this staff sign-in without saying which part of it (the "interface" field is missing). Please tell your help desk administrator.',
   staffInterfaceRefused: 'Signing in to this part of the help desk with your company account is not allowed.',
   unknownRealm: 'Sign-in is not available: the help desk is configured with an unknown sign-in address.',
   noEmail: 'Your account has no verified email address, which the help desk needs. Please contact your IT help desk.',

@@ -1,3 +1,4 @@
+import { MESSAGES } from './messages.js';
 import type { Audience } from '../login/vocabulary.js';
 
 /** One LoginShare POST as Kayako sends it (protocol note, "The request Kayako sends"). */
@@ -15,7 +16,7 @@ export interface LoginShareRequest {
 export type ParsedRequest =
   | { kind: 'ok'; request: LoginShareRequest }
   /** `reason` is for the operator's log; it never contains the password. */
-  | { kind: 'malformed'; reason: string; username?: string };
+  | { kind: 'malformed'; reason: string; username?: string; /** What the person reads, when the usual "enter your username and password" would mislead. */ message?: string };
 
 const MAX_USERNAME_LENGTH = 256;
 const MAX_PASSWORD_LENGTH = 1024;
@@ -57,7 +58,8 @@ export function parseLoginShareForm(body: Buffer | string, audience: Audience): 
     const staffInterface = fields.interface;
     if (staffInterface === null) return { kind: 'malformed', reason: 'a field was sent more than once' };
     const name = (staffInterface ?? '').trim().toLowerCase();
-    if (!name) return { kind: 'malformed', reason: 'interface is missing', username: trimmedUsername };
+    // Kayako sends it with every staff login: without it, it is the help desk's set-up, not the person's typing.
+    if (!name) return { kind: 'malformed', reason: 'interface is missing', username: trimmedUsername, message: MESSAGES.staffInterfaceMissing };
     if (name.length > MAX_INTERFACE_LENGTH || !/^[a-z0-9_-]+$/.test(name)) {
       return { kind: 'malformed', reason: 'interface is not a Kayako interface name', username: trimmedUsername };
     }

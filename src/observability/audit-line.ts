@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import type { ErrorFields } from './error-fields.js';
 
 /**
  * The audit line every login writes, field by field in this order. None of these fields can hold a secret: the
@@ -22,6 +23,8 @@ export interface LoginAuditLine {
   team: string | undefined;
   detail: string | undefined;
   lockedNow: boolean | undefined;
+  /** The operator's problem (misconfigured, unavailable) as an error: type, message, stack, causes. */
+  err: ErrorFields | undefined;
   durationMs: number;
 }
 
@@ -59,6 +62,7 @@ export function loginAuditWriter(audit: Logger): LoginAuditWriter {
     if (line.team !== undefined) out += `,"team":${text(line.team)}`;
     if (line.detail !== undefined) out += `,"detail":${text(line.detail)}`;
     if (line.lockedNow !== undefined) out += `,"lockedNow":${line.lockedNow}`;
+    if (line.err !== undefined) out += `,"err":${JSON.stringify(line.err)}`;
     out += `,"durationMs":${Number.isFinite(line.durationMs) ? line.durationMs : 'null'},"msg":${text(msg)}${end}`;
     stream.write(out);
   };

@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { isoTimestamp, logDestination } from './log-destination.js';
+import { errorFields } from './error-fields.js';
 
 export type { Logger } from 'pino';
 
@@ -38,6 +39,9 @@ export function createLogger(options: { level: string; destination?: Destination
       base: { service: options.name ?? 'loginshare-bridge' },
       timestamp: isoTimestamp,
       redact: { paths: options.redact ?? REDACTED_PATHS, censor: CENSOR },
+      // `err` keeps an error's type, message, code, stack and causes (observability/error-fields.ts), and only
+      // those: pino's own serializer would also copy every enumerable property of the error.
+      serializers: { err: (value: unknown) => (value instanceof Error ? errorFields(value) : value) },
       formatters: { level: (label) => ({ level: label }) },
     },
     options.destination ?? logDestination({ dest: 1 }),

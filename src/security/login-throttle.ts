@@ -25,6 +25,17 @@ export type ThrottleVerdict = 'allowed' | 'locked' | 'rate_limited_ip' | 'rate_l
 export interface LoginThrottle {
   /** The throttle for one login attempt: its keys are derived from the username once. */
   forLogin(realmId: string, username: string): LoginAttemptThrottle;
+  /** Who is locked now (in one realm, or all), soonest-unlocked first. */
+  lockouts(realmId?: string): Promise<Lockout[]>;
+  /** Clears a lockout and the failures counted towards the next one; false when the username was not locked. */
+  unlock(realmId: string, username: string): Promise<boolean>;
+}
+
+export interface Lockout {
+  realmId: string;
+  /** As typed at the locking login (normalized); undefined for a lock recorded before names were kept. */
+  username: string | undefined;
+  lockedUntil: Date;
 }
 
 /** Each step answers at once from memory, or with a promise from the shared store. */
@@ -41,7 +52,17 @@ const RATE_WINDOW_MS = 60_000;
 export function createLoginThrottle(store: ThrottleStore, settings: ThrottleSettings): LoginThrottle {
   if (store.kind === 'shared') {
     const { cache } = store;
-    return { forLogin: (realmId, username) => new SharedAttempt(cache, settings, realmId, userKey(username)) };
+    return {
+      forLogin: (realmId, username) => new SharedAttempt(cache, settings, realmId, username),
+      lockouts: (realmId) => sharedLockouts(cache, realmId),
+      async unlock(realmId, username) {
+        const user = `${realmTag(realmId)}:${userKey(username)}`;
+        const locked = (await cache.get(`lock:${user}`)) !== undefined;
+        await cache.delete(`lock:${user}`);
+        await cache.delete(`fail:${user}`);
+        return locked;
+      },
+    };
   }
   const state: MemoryState = {
     settings,
@@ -51,7 +72,58 @@ export function createLoginThrottle(store: ThrottleStore, settings: ThrottleSett
     locks: new WindowCounters(settings.lockout.lockSeconds * 1000, store.maxEntries, store.now),
   };
   // In memory the username itself is the key: hashing is for keeping names out of a shared store.
-  return { forLogin: (realmId, username) => new MemoryAttempt(state, realmId, `${realmId}:${normalizeUsername(username)}`) };
+  return {
+    forLogin: (realmId, username) => new MemoryAttempt(state, realmId, `${realmId}:${normalizeUsername(username)}`),
+    async lockouts(realmId) {
+      const found: Lockout[] = [];
+      for (const { key, remainingMs } of state.locks.live()) {
+        // Realm ids cannot hold ':' (config schema), so the first one ends the realm.
+        const colon = key.indexOf(':');
+        const realm = key.slice(0, colon);
+        if (realmId !== undefined && realm !== realmId) continue;
+        found.push({ realmId: realm, username: key.slice(colon + 1), lockedUntil: new Date(Date.now() + remainingMs) });
+      }
+      return soonestFirst(found);
+    },
+    async unlock(realmId, username) {
+      const user = `${realmId}:${normalizeUsername(username)}`;
+      const locked = state.locks.peek(user) > 0;
+      state.locks.delete(user);
+      state.failures.delete(user);
+      return locked;
+    },
+  };
+}
+
+/**
+ * A shared lock's value names who is locked, so operators can list them; the key keeps only a hash of the
+ * username (keys show in Redis monitoring and slow logs). A lock from before names were kept holds a timestamp.
+ */
+interface LockRecord {
+  username: string;
+  lockedAt: number;
+}
+
+async function sharedLockouts(cache: KeyValueCache, realmId: string | undefined): Promise<Lockout[]> {
+  const entries = (await cache.list?.(realmId === undefined ? 'lock:' : `lock:${realmTag(realmId)}:`)) ?? [];
+  const found: Lockout[] = [];
+  for (const entry of entries) {
+    // lock:{realm}:hash — the realm in braces, its Cluster hash tag.
+    const realm = entry.key.slice('lock:'.length, entry.key.lastIndexOf(':')).replace(/^\{(.*)\}$/, '$1');
+    let username: string | undefined;
+    try {
+      const record = JSON.parse(entry.value) as Partial<LockRecord> | number;
+      if (typeof record === 'object' && record !== null && typeof record.username === 'string') username = record.username;
+    } catch {
+      username = undefined;
+    }
+    found.push({ realmId: realm, username, lockedUntil: new Date(Date.now() + (entry.ttlMs ?? 0)) });
+  }
+  return soonestFirst(found);
+}
+
+function soonestFirst(lockouts: Lockout[]): Lockout[] {
+  return lockouts.sort((a, b) => a.lockedUntil.getTime() - b.lockedUntil.getTime());
 }
 
 interface MemoryState {
@@ -97,19 +169,17 @@ class SharedAttempt implements LoginAttemptThrottle {
   readonly #lockKey: string;
   readonly #failKey: string;
   readonly #userRateKey: string;
-  /**
-   * The realm as a Redis Cluster hash tag: a Cluster runs one script only on keys of one slot, and the admit's
-   * keys (lock, address, username) are counted in one. One realm's counts then live on one shard.
-   */
+  /** The realm as a Redis Cluster hash tag (see realmTag). */
   readonly #realmTag: string;
 
   constructor(
     private readonly cache: KeyValueCache,
     private readonly settings: ThrottleSettings,
-    realmId: string,
-    user: string,
+    private readonly realmId: string,
+    private readonly username: string,
   ) {
-    this.#realmTag = `{${realmId}}`;
+    this.#realmTag = realmTag(realmId);
+    const user = userKey(username);
     this.#lockKey = `lock:${this.#realmTag}:${user}`;
     this.#failKey = `fail:${this.#realmTag}:${user}`;
     this.#userRateKey = `rate:user:${this.#realmTag}:${user}`;
@@ -135,7 +205,8 @@ class SharedAttempt implements LoginAttemptThrottle {
     const { lockout } = this.settings;
     const failures = await this.cache.increment(this.#failKey, lockout.windowSeconds * 1000);
     if (failures < lockout.maxFailures) return false;
-    await this.cache.set(this.#lockKey, String(Date.now()), lockout.lockSeconds * 1000);
+    const record: LockRecord = { username: normalizeUsername(this.username), lockedAt: Date.now() };
+    await this.cache.set(this.#lockKey, JSON.stringify(record), lockout.lockSeconds * 1000);
     await this.cache.delete(this.#failKey);
     return true;
   }
@@ -148,6 +219,14 @@ class SharedAttempt implements LoginAttemptThrottle {
 /** Usernames are case-insensitive at every IdP we serve. */
 function normalizeUsername(username: string): string {
   return username.trim().toLowerCase();
+}
+
+/**
+ * The realm as a Redis Cluster hash tag: a Cluster runs one script only on keys of one slot, and the admit's keys
+ * (lock, address, username) are counted in one. One realm's counts then live on one shard.
+ */
+function realmTag(realmId: string): string {
+  return `{${realmId}}`;
 }
 
 /** Hashing keeps usernames out of the shared store's keys. */

@@ -42,6 +42,14 @@ export class WindowCounters {
     return window !== undefined && window.endsAt > this.now() ? window.count : 0;
   }
 
+  /** The keys counted in a window that has not ended, with the milliseconds it has left (operators' listings). */
+  *live(): Generator<{ key: string; count: number; remainingMs: number }> {
+    const now = this.now();
+    for (const window of this.#windows.values()) {
+      if (window.endsAt > now) yield { key: window.key, count: window.count, remainingMs: window.endsAt - now };
+    }
+  }
+
   delete(key: string): void {
     this.#windows.delete(key);
   }

@@ -71,13 +71,13 @@ describe('explain', () => {
   });
 
   it('says when no connector of the realm knows the username', async () => {
-    const { code, stdout } = await runCli(runExplain, ['--config', DEMO_CONFIG_PATH, '--login', 'nobody-here', '--password-stdin'], { stdin: 'x' });
+    const { code, stdout } = await runCli(runExplain, ['--config', DEMO_CONFIG_PATH, '--audience', 'user', '--login', 'nobody-here', '--password-stdin'], { stdin: 'x' });
     expect(code).toBe(1);
     expect(stdout).toContain('no connector of realm demo knows the username "nobody-here"');
   });
 
   it('reports a failed live login without evaluating rules', async () => {
-    const { code, stdout } = await runCli(runExplain, ['--config', DEMO_CONFIG_PATH, '--login', 'sam', '--password-stdin'], { stdin: 'wrong' });
+    const { code, stdout } = await runCli(runExplain, ['--config', DEMO_CONFIG_PATH, '--audience', 'user', '--login', 'sam', '--password-stdin'], { stdin: 'wrong' });
     expect(code).toBe(1);
     expect(stdout).toContain('invalid_credentials');
   });

@@ -70,13 +70,13 @@ describe('loading the config file', () => {
 
   it('reports a misspelt key where it is', async () => {
     const issues = await issuesOf(VALID.replace('    rules: rules.yaml', '    rules: rules.yaml\n    alowFrom: [10.0.0.0/8]'), { CORP_SECRET: 'x', KAYAKO_SECRET: 'k'.repeat(32) });
-    expect(issues).toEqual(['config.yaml:12:15 realms[0].alowFrom: unknown key "alowFrom"']);
+    expect(issues).toEqual(['config.yaml:12:15 realms[0].alowFrom: unknown key "alowFrom" — did you mean "allowFrom"?']);
   });
 
   it('checks connector sections with their own schema, with positions', async () => {
     const text = VALID.replace('https://idp.example.com/realms/corp', 'http://idp.example.com/realms/corp');
     expect(await issuesOf(text, { CORP_SECRET: 'x', KAYAKO_SECRET: 'k'.repeat(32) })).toEqual([
-      'config.yaml:5:13 connectors[0].issuer: issuer must be https:// (allowInsecureHttp is for loopback tests only)',
+      'config.yaml:5:13 connectors[0].issuer: http://idp.example.com/realms/corp is plain http: use https://, or set allowInsecureHttp: true (loopback hosts only)',
     ]);
   });
 

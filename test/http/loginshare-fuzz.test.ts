@@ -1,3 +1,4 @@
+import type { LoginThrottle } from '../../src/security/login-throttle.js';
 import type { Server } from 'node:http';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
@@ -361,8 +362,10 @@ describe('LoginShare endpoints under random and hostile input', () => {
   }, 60_000);
 });
 
-const noThrottle = {
+const noThrottle: LoginThrottle = {
   forLogin: () => ({ admit: () => 'allowed' as const, recordFailure: () => false, recordSuccess: () => undefined }),
+  lockouts: async () => [],
+  unlock: async () => false,
 };
 
 /** The body with every ticket placeholder replaced by this request's number. */

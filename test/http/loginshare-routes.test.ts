@@ -93,6 +93,15 @@ describe('LoginShare routes', () => {
     expect(lines.some((l) => l['outcome'] === 'caller_refused' && l['reason'] === 'wrong_secret')).toBe(true);
   });
 
+  it('a staff POST without interface is told what is missing, not to enter a username and password', async () => {
+    const { base, lines } = await start();
+    const response = await fetch(`${base}/loginshare/r/staff?key=${SECRET}`, { method: 'POST', body: 'username=alice&password=pw' });
+    const answer = await expectXml(response, 200);
+    expect(answer).toMatchObject({ accepted: false, kayakoMessage: expect.stringMatching(/the "interface" field is missing/) });
+    expect(answer.accepted === false && answer.kayakoMessage).not.toMatch(/username and password/);
+    expect(lines.some((l) => l['outcome'] === 'bad_request' && l['reason'] === 'interface is missing')).toBe(true);
+  });
+
   it('the secret is also read from HTTP Basic', async () => {
     const { base } = await start();
     const response = await fetch(`${base}/loginshare/r/user`, {

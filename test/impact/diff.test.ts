@@ -131,7 +131,7 @@ realms:
   });
 
   it('replays the realm\'s identity log against the live rules and the proposed ones', async () => {
-    const { code, stdout, stderr } = await runCli(runDiff, ['--live', t.opsUrl, '--realm', 'main', join(dir, 'new.yaml')], { env: { LOGINSHARE_ADMIN_TOKEN: TOKEN } });
+    const { code, stdout, stderr } = await runCli(runDiff, ['--live', t.opsUrl, '--realm', 'main', join(dir, 'new.yaml')], { env: { LOGINSHARE_OPS_ADMIN_TOKEN: TOKEN } });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('realm main (live)');
@@ -150,9 +150,9 @@ realms:
   });
 
   it('refuses a wrong token, names an unknown realm, and says when the token is missing', async () => {
-    const wrong = await runCli(runDiff, ['--live', t.opsUrl, '--realm', 'main', join(dir, 'new.yaml')], { env: { LOGINSHARE_ADMIN_TOKEN: 'not-the-token-at-all' } });
+    const wrong = await runCli(runDiff, ['--live', t.opsUrl, '--realm', 'main', join(dir, 'new.yaml')], { env: { LOGINSHARE_OPS_ADMIN_TOKEN: 'not-the-token-at-all' } });
     expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining('the admin token was refused') });
-    const unknown = await runCli(runDiff, ['--live', t.opsUrl, '--realm', 'nope', join(dir, 'new.yaml')], { env: { LOGINSHARE_ADMIN_TOKEN: TOKEN } });
+    const unknown = await runCli(runDiff, ['--live', t.opsUrl, '--realm', 'nope', join(dir, 'new.yaml')], { env: { LOGINSHARE_OPS_ADMIN_TOKEN: TOKEN } });
     expect(unknown.stderr).toContain('404 no realm "nope"');
     const none = await runCli(runDiff, ['--live', t.opsUrl, '--realm', 'main', join(dir, 'new.yaml')]);
     expect(none.stderr).toContain('no admin token');

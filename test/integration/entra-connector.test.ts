@@ -293,7 +293,7 @@ realms:
   - id: main
     secret: \${KAYAKO_SECRET}
     rules: rules.yaml
-    connectors: [{ use: entra }]
+    connectors: [{ use: contoso-entra }]
 `,
       rules: `
 defaults:
@@ -352,7 +352,7 @@ describeWithServer('redis', 'Entra ID groups cached in a real Redis', (redis) =>
       expect(b.results).toEqual(['hit']);
 
       const subject = identityOf(await b.connector.login(attempt('megan@contoso.example'), deadline())).subject;
-      const key = `${keyPrefix}${groupCacheKey('main', 'entra', subject)}`;
+      const key = `${keyPrefix}${groupCacheKey('main', 'contoso-entra', subject)}`;
       const ttl = await inspect.pttl(key);
       expect(ttl).toBeGreaterThan(100_000);
       expect(ttl).toBeLessThanOrEqual(120_000);

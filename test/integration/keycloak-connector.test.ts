@@ -83,7 +83,7 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
       givenName: 'Alice',
       familyName: 'Anderson',
       displayName: 'Alice Anderson',
-      connectorId: 'keycloak',
+      connectorId: 'corp-keycloak',
     });
     expect(identity.groups.sort()).toEqual(['Customers', 'Enterprise']);
 
@@ -119,6 +119,17 @@ describeWithServer('keycloak', 'Keycloak through the OIDC connector (keycloak pr
         result: '1',
         staff: { team: 'Support', firstname: 'Bob', lastname: 'Baker', designation: 'Support Engineer', email: 'bob@helpdesk.example.com' },
       },
+    });
+  });
+
+  it('logs in a user whose email Keycloak has not verified, and answers Kayako that there is no verified email', async () => {
+    const uma = KEYCLOAK_USERS.unverifiedUma;
+    const identity = identityOf(await connector.login(attempt(uma.username, uma.password), deadline()));
+    expect(identity.emails).toEqual([]);
+    const answer = answerIdentity('user', identity, evaluateRules(RULES, { audience: 'user', identity, realmId: 'main' }), connector.id);
+    expect(answer).toMatchObject({ outcome: 'incomplete_profile' });
+    expect(xml.parse(answer.xml)).toMatchObject({
+      loginshare: { result: '0', message: 'Your account has no verified email address, which the help desk needs. Please contact your IT help desk.' },
     });
   });
 

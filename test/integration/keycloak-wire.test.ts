@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { expect, it } from 'vitest';
 import { KEYCLOAK_BRUTE_FORCE, KEYCLOAK_CLIENTS, KEYCLOAK_USERS, type KeycloakFixtureClient } from '../support/keycloak-fixture.js';
@@ -72,6 +73,24 @@ describeWithServer('keycloak', 'Keycloak password grant on the wire', (keycloak)
     const answer = await passwordGrant(alice.username, alice.password, KEYCLOAK_CLIENTS.public);
     expect(answer.status).toBe(200);
     expect(decodeJwt(String(answer.body.id_token)).aud).toBe(KEYCLOAK_CLIENTS.public.clientId);
+  });
+
+  it('logs in a user whose email is not verified (realm "Verify email" off), with email_verified false in the ID token', async () => {
+    const uma = KEYCLOAK_USERS.unverifiedUma;
+    const answer = await passwordGrant(uma.username, uma.password);
+    expect(answer.status).toBe(200);
+    expect(decodeJwt(String(answer.body.id_token))).toMatchObject({ email: 'uma@example.com', email_verified: false });
+  });
+
+  it('runs the Keycloak version the provider guide names', async () => {
+    const admin = await fetch(`${keycloak.url}/realms/master/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: keycloak.adminUsername, password: keycloak.adminPassword }),
+    });
+    const { access_token: token } = (await admin.json()) as { access_token: string };
+    const info = (await (await fetch(`${keycloak.url}/admin/serverinfo`, { headers: { authorization: `Bearer ${token}` } })).json()) as { systemInfo: { version: string } };
+    const guide = readFileSync(new URL('../../providers/keycloak/README.md', import.meta.url), 'utf8');
+    expect(guide).toContain(`Checked against Keycloak ${info.systemInfo.version}`);
   });
 
   it('answers a wrong password with 401 invalid_grant "Invalid user credentials"', async () => {

@@ -9,6 +9,7 @@ import { createOidcConnector } from '../../src/connectors/oidc/oidc-connector.js
 import type { GroupCacheOptions } from '../../src/groups/index.js';
 import { OKTA_GROUPS_CLAIM_LIMIT, startFakeOkta, type FakeOkta, type FakeOktaUser } from '../support/fake-okta.js';
 import { presetConnector } from '../support/presets.js';
+import { startConnectProxy } from '../support/connect-proxy.js';
 
 /**
  * The OIDC connector, configured from providers/okta/connector.yaml, against a faithful fake Okta org
@@ -86,6 +87,29 @@ afterAll(async () => {
 });
 
 describe('Okta: logins and groups', () => {
+  it('sends the password grant, the service-app token request and the groups API through HTTP_PROXY', async () => {
+    const proxy = await startConnectProxy();
+    const saved = process.env['HTTP_PROXY'];
+    process.env['HTTP_PROXY'] = proxy.url;
+    try {
+      const auth = { type: 'oauth', clientId: service.clientId, privateKey: servicePrivateKeyPem, privateKeyId: service.keyId, scopes: ['okta.users.read'] };
+      const connector = connectorWith(oktaConfig(okta, auth));
+      okta.resetCounters();
+      const identity = identityOf(await connector.login(attempt('bob@acme.example'), deadline()));
+      expect(identity.groups).toContain('Helpdesk-Admins');
+      expect(okta.counters()).toMatchObject({ tokenRequests: 1, appTokenRequests: 1 });
+      const sent = proxy.requests();
+      expect(sent).toContain('POST /oauth2/v1/token');
+      expect(sent.filter((r) => r === 'POST /oauth2/v1/token')).toHaveLength(2);
+      expect(sent).toContain(`GET /api/v1/users/${okta.userId('bob@acme.example')}/groups`);
+      expect(proxy.tunnels().every((t) => t === new URL(okta.issuer).host)).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env['HTTP_PROXY'];
+      else process.env['HTTP_PROXY'] = saved;
+      await proxy.stop();
+    }
+  });
+
   it('logs in with the groups claim when it is complete, without calling the groups API', async () => {
     const connector = connectorWith(oktaConfig(okta), memoryGroupCache());
     okta.resetCounters();

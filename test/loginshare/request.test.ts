@@ -36,7 +36,7 @@ describe('parsing the LoginShare form Kayako posts', () => {
   });
 
   it('requires the interface on staff logins and refuses junk interface names', () => {
-    expect(parseLoginShareForm(form({ username: 'a', password: 'x' }), 'staff')).toMatchObject({ kind: 'malformed', reason: 'interface is missing' });
+    expect(parseLoginShareForm(form({ username: 'a', password: 'x' }), 'staff')).toMatchObject({ kind: 'malformed', reason: 'interface is missing', message: expect.stringMatching(/the "interface" field is missing/) });
     expect(parseLoginShareForm(form({ username: 'a', password: 'x', interface: '<admin>' }), 'staff')).toMatchObject({ kind: 'malformed' });
   });
 

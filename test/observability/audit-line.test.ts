@@ -23,6 +23,7 @@ const full: LoginAuditLine = {
   team: 'Tier 1',
   detail: 'line one\nline two\t\u0001 \u2028 山田',
   lockedNow: true,
+  err: undefined,
   durationMs: 12.3,
 };
 
@@ -31,6 +32,10 @@ const lines: Array<[string, LoginAuditLine]> = [
   ['the fields a refused login leaves out', { ...full, endUserIp: undefined, interface: undefined, connector: undefined, rule: undefined, team: undefined, detail: undefined, lockedNow: undefined }],
   ['no rule matched (rule: null)', { ...full, rule: null, usergroup: 'Registered', team: undefined }],
   ['a long detail (pino switches to JSON.stringify over 100 characters)', { ...full, detail: 'x'.repeat(150) + '"' }],
+  [
+    'an operator error with its type, code, stack and cause',
+    { ...full, outcome: 'misconfigured', err: { type: 'OidcConnectorError', message: 'corp: token request rejected', code: 'ERR_IDP_X', stack: 'OidcConnectorError: corp…\n    at login (x.ts:1:1)', cause: { type: 'TypeError', message: 'fetch "failed"' } } },
+  ],
 ];
 
 describe('the login audit line', () => {

@@ -1,30 +1,36 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { ConfigFileError } from '../../src/config/file-errors.js';
 import { validateConfig } from '../../src/config/load-config.js';
 import { parseYamlSource } from '../../src/config/yaml-file.js';
 import type { OidcConnectorConfig } from '../../src/connectors/oidc/oidc-config.js';
 import { SAML_PRESET_NAMES } from '../support/saml-presets.js';
-import { LDAP_PRESET_NAMES, PRESET_NAMES, PROVIDERS_DIR, presetEnv, presetPath, readPreset, type PresetName } from '../support/presets.js';
+import { LDAP_PRESET_NAMES, PRESET_NAMES, PROVIDERS_DIR, presetEnv, presetItem, presetPath, readPreset, type PresetName } from '../support/presets.js';
 
 /**
  * Every provider preset goes through the bridge's real config validation, exactly as an operator would paste
  * it under `connectors:` — so a schema change that breaks a preset fails here, not at a customer.
  */
+/**
+ * A config file as an operator ends up with it: the README's break-glass connector, then the preset's file
+ * pasted byte for byte under it, then a realm using the connector by the id the preset gives it.
+ */
 function configWith(name: PresetName): { text: string; env: Record<string, string> } {
   const preset = readPreset(name);
-  const config = {
-    connectors: [parse(preset)],
-    realms: [{ id: 'main', secret: '${KAYAKO_SECRET}', rules: 'rules.yaml', connectors: [{ use: parse(preset).id }] }],
-  };
-  return { text: stringify(config), env: { ...presetEnv(preset), KAYAKO_SECRET: 'a-kayako-secret-of-some-length' } };
+  const id = String(presetItem(preset)['id']);
+  const text =
+    'connectors:\n' +
+    '  - id: breakglass\n    type: local\n    users: []\n' +
+    preset +
+    (preset.endsWith('\n') ? '' : '\n') +
+    `realms:\n  - id: main\n    secret: \${KAYAKO_SECRET}\n    rules: rules.yaml\n    connectors:\n      - use: breakglass\n      - use: ${id}\n`;
+  return { text, env: { ...presetEnv(preset), KAYAKO_SECRET: 'a-kayako-secret-of-some-length' } };
 }
 
 function validated(name: PresetName): OidcConnectorConfig {
   const { text, env } = configWith(name);
   const config = validateConfig(parseYamlSource(text, `${name}.yaml`), env);
-  return config.connectors[0] as unknown as OidcConnectorConfig;
+  return config.connectors[1] as unknown as OidcConnectorConfig;
 }
 
 describe('provider presets', () => {
@@ -57,6 +63,20 @@ describe('provider presets', () => {
     expect(trusted, 'every email source names the claim that vouches for it (AD FS: AD mail, admin-set)').toBe(true);
   });
 
+  it('is one list item indented as the README connectors are, so it pastes under `connectors:` as it is', () => {
+    for (const name of PRESET_NAMES) {
+      const firstKey = readPreset(name).split('\n').find((line) => !line.startsWith('#') && line.trim() !== '');
+      expect(firstKey, name).toMatch(/^  - id: [a-z0-9-]+$/);
+    }
+  });
+
+  it('gives the connectors the ids the README realm example routes to', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const routed = [...readme.matchAll(/^\s+- use: ([\w-]+)/gm)].map((m) => m[1]);
+    expect(routed).toContain(presetItem(readPreset('keycloak'))['id']);
+    expect(routed).toContain(presetItem(readPreset('entra-id'))['id']);
+  });
+
   it('selects the IdP-specific error table in every preset but the generic one', () => {
     const dialects = Object.fromEntries(PRESET_NAMES.map((name) => [name, validated(name).dialect]));
     expect(dialects).toEqual({ keycloak: 'keycloak', 'entra-id': 'entra', okta: 'okta', auth0: 'auth0', adfs: 'adfs', 'generic-oidc': 'generic' });
@@ -86,13 +106,13 @@ describe('provider presets', () => {
   it('rejects a preset edited into something unsafe, naming the line', () => {
     // The Entra preset with a scope of another API: Graph would refuse the login's token, so the config does.
     const { text, env } = configWith('entra-id');
-    const broken = text.replace('- User.Read', '- api://kayako/access');
+    const broken = text.replace('email, User.Read]', 'email, api://kayako/access]');
     expect(broken).not.toBe(text);
     expect(() => validateConfig(parseYamlSource(broken, 'entra.yaml'), env)).toThrow(ConfigFileError);
     try {
       validateConfig(parseYamlSource(broken, 'entra.yaml'), env);
     } catch (err) {
-      expect((err as Error).message).toMatch(/entra\.yaml:\d+:\d+ connectors\[0\]\.scopes: .*Graph scope/);
+      expect((err as Error).message).toMatch(/entra\.yaml:\d+:\d+ connectors\[1\]\.scopes: .*Graph scope/);
     }
   });
 });

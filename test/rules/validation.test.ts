@@ -26,7 +26,7 @@ describe('schema errors name file, line, column and field', () => {
         any: Contractors
     deny: no
 `),
-    ).toEqual(['rules.yaml:5:14 rules[0].when.groups.any: Invalid input: expected array, received string']);
+    ).toEqual(['rules.yaml:5:14 rules[0].when.groups.any: must be a list (- item lines, or [a, b]), not "Contractors"']);
   });
 
   it('a misspelt key is an error at its own line, listing the keys allowed there', () => {
@@ -42,7 +42,7 @@ describe('schema errors name file, line, column and field', () => {
       'rules.yaml:5:22 rules[0].when.email_domains: unknown key (expected one of: groups, claims, email_domain, interface, connector, realm)',
     ]);
     expect(errorsOf('default:\n  user: { usergroup: X }\n')).toEqual([
-      'rules.yaml:2:3 default: unknown key (expected one of: defaults, unmatched, unmatchedMessage, rules)',
+      'rules.yaml:1:1 default: unknown key (expected one of: defaults, unmatched, unmatchedMessage, rules)',
     ]);
   });
 
@@ -61,9 +61,9 @@ describe('schema errors name file, line, column and field', () => {
 `),
     ).toEqual([
       'rules.yaml:2:5 rules[0].name: every rule needs a name',
-      'rules.yaml:2:15 rules[0].audience: Invalid option: expected one of "user"|"staff"',
+      'rules.yaml:2:15 rules[0].audience: cannot be "users": use one of user, staff — did you mean "user"?',
       'rules.yaml:3:24 rules[0].when.connector: list at least one connector id',
-      'rules.yaml:4:30 rules[0].set.organizationtype: Invalid option: expected one of "shared"|"restricted"',
+      'rules.yaml:4:30 rules[0].set.organizationtype: cannot be "public": use one of shared, restricted',
     ]);
   });
 
@@ -286,7 +286,7 @@ describe('loadRulesFile', () => {
       await writeFile(file, '# changed\nrules: []\n');
       expect((await loadRulesFile(file)).version).not.toBe(first.version);
       await writeFile(file, 'rules: 3\n');
-      await expect(loadRulesFile(file)).rejects.toThrow(`${file}:1:8 rules: Invalid input: expected array, received number`);
+      await expect(loadRulesFile(file)).rejects.toThrow(`${file}:1:8 rules: must be a list (- item lines, or [a, b]), not 3`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

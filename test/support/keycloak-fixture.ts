@@ -101,4 +101,6 @@ export const KEYCLOAK_USERS = {
   incompleteIvan: user('incomplete-ivan'),
   /** For wrong-password tests only (see above). */
   mistypedMike: user('mistyped-mike'),
+  /** An email Keycloak has not verified (the realm's "Verify email" is off): logs in, email_verified false. */
+  unverifiedUma: user('unverified-uma'),
 } as const;

@@ -23,6 +23,13 @@ export function readPreset(name: PresetName | LdapPresetName): string {
   return readFileSync(presetPath(name), 'utf8');
 }
 
+/** The preset's one connector: each file is a list item, pasted as it is under `connectors:`. */
+export function presetItem(text: string): Record<string, unknown> {
+  const data = parse(text) as unknown;
+  if (!Array.isArray(data) || data.length !== 1) throw new Error('a preset is one list item (- id: …) to paste under connectors:');
+  return data[0] as Record<string, unknown>;
+}
+
 /** Every `${NAME}` the text refers to. */
 export function referencedVariables(text: string): string[] {
   return [...new Set([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g)].map((m) => m[1]!))];
@@ -53,7 +60,7 @@ export function deepMerge(base: Plain, overrides: Plain): Plain {
 export function presetConnector(name: PresetName, overrides: Plain = {}, env: Record<string, string> = {}): OidcConnectorConfig {
   const text = readPreset(name);
   const missing: MissingVariable[] = [];
-  const data = substituteEnv(parse(text), presetEnv(text, env), missing) as Plain;
+  const data = substituteEnv(presetItem(text), presetEnv(text, env), missing) as Plain;
   if (missing.length > 0) throw new Error(`preset ${name}: unset ${missing.map((m) => m.name).join(', ')}`);
   return oidcConnectorSchema.parse(deepMerge(data, overrides));
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,4 +36,28 @@ export async function makeTestCertificates(options: { commonName?: string; altNa
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The same CA as files, as an operator's PKI hands them out: the CA certificate is what `caFile` names. */
+export interface TestCa {
+  dir: string;
+  /** PEM file of the CA certificate. */
+  caFile: string;
+  serverKey: string;
+  serverCert: string;
+  remove(): void;
+}
+
+export async function makeTestCa(): Promise<TestCa> {
+  const certificates = await makeTestCertificates();
+  const dir = await mkdtemp(join(tmpdir(), 'lsb-ca-'));
+  const caFile = join(dir, 'ca.pem');
+  await writeFile(caFile, certificates.caPem);
+  return {
+    dir,
+    caFile,
+    serverKey: certificates.keyPem,
+    serverCert: certificates.certPem,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -59,8 +59,15 @@ export const oidcConnectorSchema = z
     /** Where groups come from beyond the claims in `claims.groups`: Microsoft Graph (Entra overage), the Okta API. */
     groups: groupsConfigSchema.default({ source: 'token' }),
     timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-    /** Allows http:// issuers. For tests on loopback only; never in production. */
+    /** Allows http:// issuers and endpoints on a loopback host (127.0.0.0/8, ::1, localhost). Never in production. */
     allowInsecureHttp: z.boolean().default(false),
+    /**
+     * The second, explicit consent for http:// to a host that is not loopback (a lab IdP): passwords and tokens
+     * then cross the network in clear text. Each host name must be listed; needs allowInsecureHttp too.
+     */
+    insecureHttpHosts: z.array(z.string().min(1)).default([]),
+    /** A PEM file of CA certificates trusted (beside Node's roots) for this connector's upstream calls: an IdP behind a private CA. */
+    caFile: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -74,8 +81,16 @@ export const oidcConnectorSchema = z
     if (!value.scopes.includes('openid')) {
       ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'scopes must include "openid": the ID token is what proves who logged in' });
     }
-    if (value.issuer.startsWith('http:') && !value.allowInsecureHttp) {
-      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'issuer must be https:// (allowInsecureHttp is for loopback tests only)' });
+    const http = (url: string | undefined, path: PropertyKey[]): void => {
+      const refusal = url === undefined ? undefined : insecureHttpRefusal(url, value);
+      if (refusal) ctx.addIssue({ code: 'custom', path, message: refusal });
+    };
+    http(value.issuer, ['issuer']);
+    http(value.endpoints?.token, ['endpoints', 'token']);
+    http(value.endpoints?.jwks, ['endpoints', 'jwks']);
+    http(value.endpoints?.userinfo, ['endpoints', 'userinfo']);
+    if (value.insecureHttpHosts.length > 0 && !value.allowInsecureHttp) {
+      ctx.addIssue({ code: 'custom', path: ['insecureHttpHosts'], message: 'takes effect only with allowInsecureHttp: true (both are needed for http:// to a non-loopback host)' });
     }
     checkGroupSources(value, ctx);
   });
@@ -83,7 +98,34 @@ export const oidcConnectorSchema = z
 const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'phone', 'address', 'offline_access']);
 const GRAPH_GROUP_READ = /(^|\/)(GroupMember|Group|Directory)\.Read(Write)?\.All$/;
 
-type OidcConfigDraft = { scopes: string[]; allowInsecureHttp: boolean; groups: z.output<typeof groupsConfigSchema> };
+type OidcConfigDraft = { scopes: string[]; allowInsecureHttp: boolean; insecureHttpHosts: string[]; groups: z.output<typeof groupsConfigSchema> };
+
+/** Host names that never leave the machine: http:// to them exposes nothing on a network. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Why an http:// URL may not be called, or undefined when it may: https://, or http:// to a loopback host with
+ * allowInsecureHttp, or to a host the operator also listed in insecureHttpHosts.
+ */
+export function insecureHttpRefusal(url: string, value: Pick<OidcConfigDraft, 'allowInsecureHttp' | 'insecureHttpHosts'>): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'http:') return undefined;
+  if (!value.allowInsecureHttp) return `${url} is plain http: use https://, or set allowInsecureHttp: true (loopback hosts only)`;
+  if (isLoopbackHost(parsed.hostname)) return undefined;
+  if (value.insecureHttpHosts.some((h) => h.toLowerCase() === parsed.hostname.toLowerCase())) return undefined;
+  return (
+    `${url} is plain http to ${parsed.hostname}, which is not a loopback host: passwords would cross the network unencrypted. ` +
+    `allowInsecureHttp covers loopback only; to accept this (a lab), also list "${parsed.hostname}" under insecureHttpHosts`
+  );
+}
 
 function checkGroupSources(value: OidcConfigDraft, ctx: z.RefinementCtx): void {
   const groups = value.groups;
@@ -109,12 +151,12 @@ function checkGroupSources(value: OidcConfigDraft, ctx: z.RefinementCtx): void {
         message: `groups.graph.groupNames displayName needs a scope that may read groups: add ${graphOrigin}/GroupMember.Read.All (Graph leaves names out otherwise)`,
       });
     }
-    if (groups.graph.baseUrl.startsWith('http:') && !value.allowInsecureHttp) {
-      ctx.addIssue({ code: 'custom', path: ['groups', 'graph', 'baseUrl'], message: 'must be https:// (allowInsecureHttp is for loopback tests only)' });
-    }
+    const refusal = insecureHttpRefusal(groups.graph.baseUrl, value);
+    if (refusal) ctx.addIssue({ code: 'custom', path: ['groups', 'graph', 'baseUrl'], message: refusal });
   }
-  if (groups.source === 'okta' && groups.okta.orgUrl?.startsWith('http:') && !value.allowInsecureHttp) {
-    ctx.addIssue({ code: 'custom', path: ['groups', 'okta', 'orgUrl'], message: 'must be https:// (allowInsecureHttp is for loopback tests only)' });
+  if (groups.source === 'okta' && groups.okta.orgUrl) {
+    const refusal = insecureHttpRefusal(groups.okta.orgUrl, value);
+    if (refusal) ctx.addIssue({ code: 'custom', path: ['groups', 'okta', 'orgUrl'], message: refusal });
   }
 }
 

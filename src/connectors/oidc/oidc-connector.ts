@@ -5,7 +5,8 @@ import { createGroupResolver, type GroupCacheOptions, type GroupResolver } from 
 import { identityFromClaims } from './claims.js';
 import { createClientAuthentication } from './client-auth.js';
 import { classifyTokenError } from './error-mapping.js';
-import type { OidcConnectorConfig } from './oidc-config.js';
+import { insecureHttpRefusal, type OidcConnectorConfig } from './oidc-config.js';
+import { readCaFile } from '../../login/upstream-agent.js';
 import { createUpstreamFetch, withLogin, type UpstreamFetch } from './upstream-fetch.js';
 import type { Deadline } from '../../login/deadline.js';
 
@@ -42,6 +43,7 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
     connectTimeoutMs: Math.min(config.timeoutMs, 5_000),
     requestTimeoutMs: config.timeoutMs,
     jwksUrl: config.endpoints?.jwks,
+    ca: config.caFile ? readCaFile(config.caFile) : undefined,
   });
   const groupResolver =
     deps.groupResolver ??
@@ -49,6 +51,7 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
       connectorId: config.id,
       issuer: config.issuer,
       allowInsecureHttp: config.allowInsecureHttp,
+      dispatcher: upstream.dispatcher,
       ...(deps.groupCache ? { cache: deps.groupCache } : {}),
     });
 
@@ -165,6 +168,11 @@ async function buildConfiguration(config: OidcConnectorConfig, upstream: Upstrea
   // deadline with undici's own timers, which cost nothing per login.
   oidc.timeout = 0;
   const server = oidc.serverMetadata();
+  // Discovery may name endpoints on other hosts: the same http:// rule as for the configured URLs.
+  for (const url of [server.token_endpoint, server.jwks_uri, server.userinfo_endpoint]) {
+    const refusal = url ? insecureHttpRefusal(url, config) : undefined;
+    if (refusal) throw new OidcConnectorError('ERR_OIDC_INSECURE_ENDPOINT', `${config.id}: discovery names ${refusal}`);
+  }
   upstream.setJwksUrl(server.jwks_uri);
   if (config.userinfo && !server.userinfo_endpoint) {
     throw new OidcConnectorError('ERR_OIDC_NO_USERINFO_ENDPOINT', `${config.issuer} has no userinfo endpoint (set endpoints.userinfo, or userinfo: false)`);

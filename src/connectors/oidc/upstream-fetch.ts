@@ -1,10 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { CustomFetch, CustomFetchOptions } from 'openid-client';
 import { callTimeoutMs, type Deadline } from '../../login/deadline.js';
+import { createUpstreamAgent } from '../../login/upstream-agent.js';
 
 /**
- * openid-client's `customFetch`: a keep-alive undici Agent shared by every login of the connector, each call
+ * openid-client's `customFetch`: a keep-alive undici dispatcher shared by every login of the connector (through
+ * the forward proxy of HTTPS_PROXY / HTTP_PROXY unless NO_PROXY names the host, login/upstream-agent.ts), each call
  * bounded by the login's deadline (undici's connect/headers/body timeouts cut to the time left, so no AbortSignal
  * is made per call), responses bounded in size, and redirects never followed (undici's `request` has no redirect
  * handling unless an interceptor adds one: a 3xx comes back to openid-client as it is, which refuses it — a
@@ -34,6 +36,8 @@ export interface UpstreamFetchOptions {
   /** Responses larger than this are refused (a token response is a few KiB; a JWKS rarely more than 20 KiB). */
   maxResponseBytes?: number;
   maxConnections?: number;
+  /** PEM CA certificates trusted beside Node's roots (the connector's `caFile`). */
+  ca?: string | undefined;
 }
 
 export class UpstreamResponseTooLarge extends Error {
@@ -44,6 +48,8 @@ export interface UpstreamFetch {
   fetch: CustomFetch;
   /** Sets the JWKS URL once discovery has named it. */
   setJwksUrl(url: string | undefined): void;
+  /** The connector's dispatcher, for its other upstream calls (group APIs). */
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
@@ -53,11 +59,10 @@ export const USER_AGENT = 'loginshare-bridge';
 const JWKS_REFRESH_WAIT_MS = 1_000;
 
 export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetch {
-  const agent = new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 300_000,
-    connections: options.maxConnections ?? 256,
-    connect: { timeout: options.connectTimeoutMs },
+  const agent = createUpstreamAgent({
+    connectTimeoutMs: options.connectTimeoutMs,
+    ca: options.ca,
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
   });
   const maxBytes = options.maxResponseBytes ?? 2 * 1024 * 1024;
   let jwksUrl = options.jwksUrl;
@@ -145,6 +150,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
   return {
     fetch,
     setJwksUrl: (url) => (jwksUrl = url),
+    dispatcher: agent,
     close: () => agent.close(),
   };
 }

@@ -1,3 +1,4 @@
+import { errorFields, type ErrorFields } from '../../observability/error-fields.js';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { renderFailure } from '../../loginshare/answer.js';
 import { MESSAGES } from '../../loginshare/messages.js';
@@ -30,13 +31,7 @@ export function loginShareMethodNotAllowed(c: Context): Response {
   return sendXml(c, renderFailure('LoginShare expects an HTTP POST from Kayako.'), 405);
 }
 
-/** Error objects for logs: message and stack only — never the request that caused them. */
-export function safeError(err: unknown): { message: string; stack?: string; code?: unknown } {
-  if (err instanceof Error) {
-    const out: { message: string; stack?: string; code?: unknown } = { message: err.message };
-    if (err.stack) out.stack = err.stack;
-    if ('code' in err) out.code = (err as { code: unknown }).code;
-    return out;
-  }
-  return { message: String(err) };
+/** Error objects for logs: type, message, code, stack and causes — never the request that caused them. */
+export function safeError(err: unknown): ErrorFields {
+  return errorFields(err);
 }

@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
@@ -65,7 +66,9 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
-export async function startLoopbackIdp(options: { clientId?: string; key?: SigningKey } = {}): Promise<LoopbackIdp> {
+export async function startLoopbackIdp(
+  options: { clientId?: string; key?: SigningKey; /** Serve https:// with this key and certificate. */ tls?: { key: string; cert: string } } = {},
+): Promise<LoopbackIdp> {
   const clientId = options.clientId ?? 'bridge-client';
   const defaultKey = options.key ?? (await signingKey('RS256', 'default'));
   let published: SigningKey[] = [defaultKey];
@@ -88,7 +91,7 @@ export async function startLoopbackIdp(options: { clientId?: string; key?: Signi
   const tokenResponse: LoopbackIdp['tokenResponse'] = (token, extra = {}) =>
     JSON.stringify({ access_token: 'access-token-1', token_type: 'Bearer', expires_in: 300, ...(token === undefined ? {} : { id_token: token }), ...extra });
 
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -98,7 +101,8 @@ export async function startLoopbackIdp(options: { clientId?: string; key?: Signi
         (err: unknown) => send(res, json(500, { error: 'server_error', error_description: String(err) })),
       );
     });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, handle) : createServer(handle);
 
   const route = async (request: RecordedRequest): Promise<Answer> => {
     switch (request.path) {
@@ -128,7 +132,7 @@ export async function startLoopbackIdp(options: { clientId?: string; key?: Signi
   };
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  issuer = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
     issuer,
