@@ -18,6 +18,11 @@ import { createRealm, type ConnectorRoute } from './realm/realm.js';
 import { checkRuleReferences, watchRulesFile, type RuleSet, type RulesWatcher } from './rules/index.js';
 import { ConfigFileError } from './config/file-errors.js';
 import { createLoginThrottle } from './security/login-throttle.js';
+import { createSignInCodeStore, supportsTake } from './signin/code-store.js';
+import { createPendingSignIns } from './signin/pending-sign-in.js';
+import { createSignInCodeConnector } from './connectors/signin-code/signin-code-connector.js';
+import { createBrowserSignInMethod } from './connectors/browser-sign-in-methods.js';
+import { createSignInApp, type SignInRealm } from './http/signin-app.js';
 
 /**
  * Assembles the bridge from a validated config: cache → connectors → realms (with hot-reloaded rules) →
@@ -109,6 +114,13 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     }
   };
 
+  // One-time sign-in codes live in the shared cache (Redis when configured), so any replica redeems them.
+  if (!supportsTake(cache)) throw new Error(`the ${cache.kind} cache cannot take a value in one step, which single-use sign-in codes need`);
+  const takingCache = cache;
+  const signInCodes = createSignInCodeStore(takingCache);
+  const signInCodeConnector = createSignInCodeConnector(signInCodes);
+  const signInRealms = new Map<string, SignInRealm>();
+
   const watchers = new Map<string, RulesWatcher>();
   const realms = new Map<string, GuardedRealm>();
   try {
@@ -140,6 +152,16 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
         connector: connectors.get(route.use)!,
         ...(route.domains ? { domains: route.domains.map((d) => d.toLowerCase()) } : {}),
       }));
+      if (realmConfig.signin) {
+        // First, for every username: a sign-in code is decided here and never reaches an IdP.
+        routes.unshift({ connector: signInCodeConnector });
+        signInRealms.set(realmConfig.id, {
+          realmId: realmConfig.id,
+          page: realmConfig.signin,
+          audiences: realmConfig.audiences,
+          method: createBrowserSignInMethod(realmConfig.signin.method, config.connectors, { groupCache }),
+        });
+      }
       const current = watcher;
       realms.set(realmConfig.id, {
         realm: createRealm(realmConfig, routes, () => current.current()),
@@ -148,6 +170,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     }
   } catch (err) {
     for (const w of watchers.values()) w.close();
+    await Promise.all([...signInRealms.values()].map((r) => r.method.close?.()));
     await cache.close();
     throw err;
   }
@@ -169,6 +192,18 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       loginTimeoutMs: config.server.loginTimeoutMs,
       onConnectorDone: (connector, outcome, seconds) => metrics.upstreamDuration.observe({ connector, outcome }, seconds),
     },
+    ...(signInRealms.size > 0
+      ? {
+          pages: createSignInApp({
+            realms: signInRealms,
+            codes: signInCodes,
+            pending: createPendingSignIns(takingCache),
+            log,
+            audit,
+            timeoutMs: config.server.loginTimeoutMs,
+          }),
+        }
+      : {}),
   });
 
   const strict = config.ops.strictReadiness;
@@ -216,6 +251,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       for (const w of watchers.values()) w.close();
       await Promise.all([...connectors.values()].map((c) => c.close?.()));
+      await Promise.all([...signInRealms.values()].map((r) => r.method.close?.()));
       await cache.close();
       // Log lines are written in batches (observability/log-destination.ts): what is pending goes out now.
       audit.flush?.();

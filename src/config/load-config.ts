@@ -90,6 +90,9 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
         issues.push(issueAt(['realms', index, 'connectors', routeIndex, 'use'], `no connector with id "${route.use}"`));
       }
     });
+    if (realm.signin && !config.connectors.some((c) => c.id === realm.signin!.method.connector && c.type === realm.signin!.method.type)) {
+      issues.push(issueAt(['realms', index, 'signin', 'method', 'connector'], `no ${realm.signin.method.type} connector with id "${realm.signin.method.connector}"`));
+    }
     if (!realm.audiences.user && !realm.audiences.staff) {
       issues.push(issueAt(['realms', index, 'audiences'], 'a realm must serve users, staff, or both'));
     }
