@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the real-server tests need: redis-server, slapd + ldap-utils (Debian packages), a JDK and
-# Keycloak (from Maven Central, unpacked into a cache dir). Idempotent and non-interactive: CI runs it on a
+# Installs what the real-server tests need: redis-server, slapd + ldap-utils and chromium (Debian packages), a JDK
+# and Keycloak (from Maven Central, unpacked into a cache dir). Idempotent and non-interactive: CI runs it on a
 # fresh machine as root, a developer can re-run it any time and it only does what is missing.
 #
 # The tests start their own redis-server / slapd / Keycloak on free loopback ports (test/support/servers/);
@@ -54,8 +54,10 @@ install_debian_packages() {
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
   [ -x /usr/sbin/slapd ] || missing+=(slapd)
   command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
+  # The browser tests drive Debian's Chromium through playwright-core; no test tool downloads a browser.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "redis-server, slapd and ldap-utils already installed"
+    log "redis-server, slapd, ldap-utils and chromium already installed"
     return
   fi
   forbid_service_starts
