@@ -9,7 +9,7 @@ import { createConnector } from './connectors/registry.js';
 import type { GroupCacheOptions } from './groups/cached-group-resolver.js';
 import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
-import { createCallerGuard } from './http/caller-guard.js';
+import { callerAddressResolver, createCallerGuard } from './http/caller-guard.js';
 import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
 import { createOpsApp, type ReadinessCheck } from './http/ops-app.js';
 import { createAuditLogger, createLogger, type Logger } from './observability/logger.js';
@@ -201,6 +201,11 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
             log,
             audit,
             timeoutMs: config.server.loginTimeoutMs,
+            startLimit: {
+              cache: takingCache,
+              perAddressPerMinute: config.security.rateLimit.perIpPerMinute,
+              addressOf: callerAddressResolver(config.server.trustedProxies),
+            },
           }),
         }
       : {}),

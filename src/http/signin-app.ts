@@ -1,3 +1,4 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
@@ -5,7 +6,7 @@ import type { BrowserSignInMethod, BrowserSignInRequest } from '../login/browser
 import { within } from '../login/deadline.js';
 import type { Audience } from '../login/vocabulary.js';
 import type { Logger } from '../observability/logger.js';
-import { loginNamesOf, type SignInCodeStore } from '../signin/code-store.js';
+import { loginNamesOf, type SignInCodeStore, type TakingCache } from '../signin/code-store.js';
 import type { PendingSignIns } from '../signin/pending-sign-in.js';
 import type { SignInPageConfig } from '../signin/signin-config.js';
 import { fill, signInTexts, type SignInTexts } from '../signin/signin-text.js';
@@ -42,6 +43,8 @@ export interface SignInAppDeps {
   audit: Logger;
   /** Bound on one IdP round trip of the page (discovery, code exchange, group lookup). */
   timeoutMs: number;
+  /** Counts sign-in starts per address, so a flood of starts cannot fill the store with pending sign-ins. */
+  startLimit: { cache: TakingCache; perAddressPerMinute: number; addressOf(peer: string, forwardedFor: string | undefined): string };
 }
 
 const CONTENT_SECURITY_POLICY = {
@@ -100,6 +103,11 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const audience = c.req.query('for');
     if ((audience !== 'user' && audience !== 'staff') || !realm.audiences[audience]) {
       return c.html(renderErrorPage(frame, frame.texts.errorBadRequest, startHref(realm.realmId)), 400);
+    }
+    const address = deps.startLimit.addressOf(getConnInfo(c).remote.address ?? '', c.req.header('x-forwarded-for'));
+    if ((await deps.startLimit.cache.increment(`signin:starts:${address}`, 60_000)) > deps.startLimit.perAddressPerMinute) {
+      deps.audit.warn({ realm: realm.realmId, event: 'signin', outcome: 'rate_limited', caller: address }, 'browser sign-in refused');
+      return c.html(renderErrorPage(frame, frame.texts.errorTooMany, startHref(realm.realmId)), 429);
     }
     const { state, browserSecret } = deps.pending.open();
     const request = signInRequest(realm, state);

@@ -28,6 +28,7 @@ export const SIGNIN_TEXT = {
   errorCookies: 'Your browser did not send back the cookie this page needs. Allow cookies for this site, then start again.',
   errorOtherBrowser: 'This sign-in was started in another browser or tab. Please start again here.',
   errorUnavailable: 'Sign-in is not available right now. Please try again in a few minutes.',
+  errorTooMany: 'Too many sign-ins from your network just now. Please wait a minute and start again.',
   errorBadRequest: 'This address is not a complete sign-in answer. Please start again.',
   errorNotFound: 'There is no sign-in page at this address.',
 } as const;
