@@ -23,6 +23,9 @@ import { createPendingSignIns } from './signin/pending-sign-in.js';
 import { createSignInCodeConnector } from './connectors/signin-code/signin-code-connector.js';
 import { createBrowserSignInMethod } from './connectors/browser-sign-in-methods.js';
 import { createSignInApp, type SignInRealm } from './http/signin-app.js';
+import { createAppPasswordStore } from './signin/app-passwords.js';
+import { createPageSessions } from './signin/page-sessions.js';
+import { createAppPasswordConnector } from './connectors/signin-code/app-password-connector.js';
 
 /**
  * Assembles the bridge from a validated config: cache → connectors → realms (with hot-reloaded rules) →
@@ -119,6 +122,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   const takingCache = cache;
   const signInCodes = createSignInCodeStore(takingCache);
   const signInCodeConnector = createSignInCodeConnector(signInCodes);
+  const appPasswords = createAppPasswordStore(takingCache);
+  const appPasswordConnector = createAppPasswordConnector(appPasswords);
   const signInRealms = new Map<string, SignInRealm>();
 
   const watchers = new Map<string, RulesWatcher>();
@@ -155,6 +160,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       if (realmConfig.signin) {
         // First, for every username: a sign-in code is decided here and never reaches an IdP.
         routes.unshift({ connector: signInCodeConnector });
+        if (realmConfig.signin.appPasswords) routes.splice(1, 0, { connector: appPasswordConnector });
         signInRealms.set(realmConfig.id, {
           realmId: realmConfig.id,
           page: realmConfig.signin,
@@ -201,6 +207,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
             log,
             audit,
             timeoutMs: config.server.loginTimeoutMs,
+            appPasswords: { store: appPasswords, sessions: createPageSessions(takingCache) },
             startLimit: {
               cache: takingCache,
               perAddressPerMinute: config.security.rateLimit.perIpPerMinute,

@@ -1,7 +1,12 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import type { AppPasswordStore } from '../signin/app-passwords.js';
+import type { PageSessions } from '../signin/page-sessions.js';
 import type { BrowserSignInMethod, BrowserSignInRequest } from '../login/browser-sign-in.js';
 import { within } from '../login/deadline.js';
 import type { Audience } from '../login/vocabulary.js';
@@ -11,7 +16,17 @@ import type { PendingSignIns } from '../signin/pending-sign-in.js';
 import type { SignInPageConfig } from '../signin/signin-config.js';
 import { fill, signInTexts, type SignInTexts } from '../signin/signin-text.js';
 import { safeError } from './middleware/loginshare-answers.js';
-import { ASSET_PATH, COPY_JS, renderCodePage, renderErrorPage, renderStartPage, SIGNIN_CSS, type PageFrame, type StartChoice } from './signin-page.js';
+import {
+  ASSET_PATH,
+  COPY_JS,
+  renderAppPasswordsPage,
+  renderCodePage,
+  renderErrorPage,
+  renderStartPage,
+  SIGNIN_CSS,
+  type PageFrame,
+  type StartChoice,
+} from './signin-page.js';
 
 /**
  * `/signin/<realm>`: the page where a person signs in at their company's IdP in the browser and gets a one-time
@@ -43,6 +58,8 @@ export interface SignInAppDeps {
   audit: Logger;
   /** Bound on one IdP round trip of the page (discovery, code exchange, group lookup). */
   timeoutMs: number;
+  /** For realms with `appPasswords`: the store and the page's short sessions after a staff sign-in. */
+  appPasswords?: { store: AppPasswordStore; sessions: PageSessions };
   /** Counts sign-in starts per address, so a flood of starts cannot fill the store with pending sign-ins. */
   startLimit: { cache: TakingCache; perAddressPerMinute: number; addressOf(peer: string, forwardedFor: string | undefined): string };
 }
@@ -58,6 +75,9 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 const COOKIE_PREFIX = 'lsb-signin-';
+const SESSION_COOKIE_PREFIX = 'lsb-session-';
+/** How long the page stays signed in for managing app passwords after a staff sign-in. */
+const PAGE_SESSION_MS = 15 * 60_000;
 
 export function createSignInApp(deps: SignInAppDeps): Hono {
   const app = new Hono();
@@ -73,6 +93,12 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     if (!c.req.path.startsWith(`${ASSET_PATH}/`)) c.header('Cache-Control', 'no-store');
   });
   app.onError((err, c) => {
+    // A refusal by Hono's own middleware (the form's origin check): the request's fault, not the bridge's.
+    if (err instanceof HTTPException && err.status < 500) {
+      deps.audit.warn({ realm: c.req.param('realm'), event: 'signin', outcome: 'form_refused', status: err.status }, 'sign-in page form refused');
+      const frame = frames.get(c.req.param('realm') ?? '') ?? fallbackFrame;
+      return c.html(renderErrorPage(frame, frame.texts.errorBadRequest, undefined), err.status);
+    }
     deps.log.error({ path: c.req.path, err: safeError(err) }, 'sign-in page failed with an unexpected error');
     const frame = frames.get(c.req.param('realm') ?? '') ?? fallbackFrame;
     return c.html(renderErrorPage(frame, frame.texts.errorUnavailable, undefined), 500);
@@ -182,6 +208,12 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
       'browser sign-in: one-time code issued',
     );
     const username = identity.emails[0] ?? identity.username;
+    let appPasswordsHref: string | undefined;
+    if (audience === 'staff' && realm.page.appPasswords && deps.appPasswords) {
+      const { secret } = await deps.appPasswords.sessions.open({ realmId: realm.realmId, identity, loginNames: loginNamesOf(identity) }, PAGE_SESSION_MS);
+      setCookie(c, sessionCookieName(realm.realmId), secret, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: PAGE_SESSION_MS / 1000, prefix: 'host' });
+      appPasswordsHref = `${again}/app-passwords`;
+    }
     return c.html(
       renderCodePage(frame, {
         code,
@@ -190,8 +222,78 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
         lifetimeSeconds,
         expiresAt: new Date(expiresAt),
         next: nextLink(realm, audience, t),
+        appPasswordsHref,
       }),
     );
+  });
+
+  // App passwords: only with a page session from a staff sign-in; forms carry the session's token and must come
+  // from the page's own origin.
+  const appPasswordsOf = (c: Context) => {
+    const here = found(c);
+    if (!here || !here.realm.page.appPasswords || !deps.appPasswords) return undefined;
+    return { ...here, settings: here.realm.page.appPasswords, ...deps.appPasswords };
+  };
+  const sessionOf = async (c: Context, realmId: string, sessions: PageSessions) => {
+    const secret = getCookie(c, sessionCookieName(realmId), 'host');
+    return secret === undefined ? undefined : sessions.get(realmId, secret);
+  };
+  const listPage = async (c: Context, extra: { created?: string; notice?: string } = {}) => {
+    const ap = appPasswordsOf(c)!;
+    const session = (await sessionOf(c, ap.realm.realmId, ap.sessions))!;
+    return c.html(
+      renderAppPasswordsPage(ap.frame, {
+        action: `${startHref(ap.realm.realmId)}/app-passwords`,
+        formToken: session.formToken,
+        interfaces: ap.settings.interfaces,
+        lifetimeDays: ap.settings.lifetimeDays,
+        list: await ap.store.list(ap.realm.realmId, session.identity.subject),
+        ...extra,
+      }),
+    );
+  };
+  const sessionEnded = (c: Context, frame: PageFrame, realmId: string) => c.html(renderErrorPage(frame, frame.texts.errorSessionEnded, startHref(realmId)), 403);
+
+  app.get('/signin/:realm/app-passwords', async (c) => {
+    const ap = appPasswordsOf(c);
+    if (!ap) return notFound(c);
+    if (!(await sessionOf(c, ap.realm.realmId, ap.sessions))) return sessionEnded(c, ap.frame, ap.realm.realmId);
+    return listPage(c);
+  });
+
+  const formGuards = [
+    bodyLimit({ maxSize: 4096, onError: (c) => c.html(renderErrorPage(fallbackFrame, fallbackFrame.texts.errorBadRequest, undefined), 413) }),
+    csrf({ origin: (origin, c) => origin === new URL(deps.realms.get(c.req.param('realm') ?? '')?.page.publicUrl ?? 'null:').origin }),
+  ] as const;
+
+  app.post('/signin/:realm/app-passwords', ...formGuards, async (c) => {
+    const ap = appPasswordsOf(c);
+    if (!ap) return notFound(c);
+    const session = await sessionOf(c, ap.realm.realmId, ap.sessions);
+    const form = await c.req.parseBody();
+    if (!session || !ap.sessions.formTokenMatches(session, String(form['token'] ?? ''))) return sessionEnded(c, ap.frame, ap.realm.realmId);
+    const label = String(form['label'] ?? '').trim().slice(0, 60);
+    if (label === '') return listPage(c, { notice: ap.frame.texts.appPasswordNeedsName });
+    if ((await ap.store.list(ap.realm.realmId, session.identity.subject)).length >= ap.settings.maxPerPerson) {
+      return listPage(c, { notice: ap.frame.texts.appPasswordTooMany });
+    }
+    const { password } = await ap.store.create(session, label, ap.settings.interfaces, ap.settings.lifetimeDays * 86_400_000);
+    deps.audit.info({ realm: ap.realm.realmId, audience: 'staff', event: 'signin', outcome: 'app_password_created', username: session.identity.username, subject: session.identity.subject, label }, 'app password created');
+    return listPage(c, { created: password });
+  });
+
+  app.post('/signin/:realm/app-passwords/revoke', ...formGuards, async (c) => {
+    const ap = appPasswordsOf(c);
+    if (!ap) return notFound(c);
+    const session = await sessionOf(c, ap.realm.realmId, ap.sessions);
+    const form = await c.req.parseBody();
+    if (!session || !ap.sessions.formTokenMatches(session, String(form['token'] ?? ''))) return sessionEnded(c, ap.frame, ap.realm.realmId);
+    const id = String(form['id'] ?? '');
+    const label = (await ap.store.list(ap.realm.realmId, session.identity.subject)).find((item) => item.id === id)?.label ?? '';
+    if (await ap.store.revoke(ap.realm.realmId, session.identity.subject, id)) {
+      deps.audit.info({ realm: ap.realm.realmId, audience: 'staff', event: 'signin', outcome: 'app_password_revoked', username: session.identity.username, subject: session.identity.subject, label }, 'app password revoked');
+    }
+    return listPage(c, { notice: fill(ap.frame.texts.appPasswordRevoked, { name: label }) });
   });
 
   app.all('/signin/*', notFound);
@@ -219,6 +321,10 @@ function redirectUriOf(realm: SignInRealm): string {
 
 function signInRequest(realm: SignInRealm, state: string): BrowserSignInRequest {
   return { redirectUri: redirectUriOf(realm), state, realmId: realm.realmId };
+}
+
+function sessionCookieName(realmId: string): string {
+  return `${SESSION_COOKIE_PREFIX}${realmId}`;
 }
 
 function cookieName(realmId: string): string {

@@ -65,6 +65,8 @@ export interface CodeView {
   lifetimeSeconds: number;
   expiresAt: Date;
   next?: StartChoice | undefined;
+  /** Staff sign-ins in a realm with app passwords: where to make them. */
+  appPasswordsHref?: string | undefined;
 }
 
 export function renderCodePage(frame: PageFrame, view: CodeView): Html {
@@ -86,8 +88,65 @@ export function renderCodePage(frame: PageFrame, view: CodeView): Html {
 <p>${raw(fill(escapeText(t.codeLifetime), { lifetime: escapeText(lifetime), time: `<time datetime="${view.expiresAt.toISOString()}">${time}</time>` }))}</p>
 <p>${raw(fill(escapeText(t.codeNextSteps), { realm: escapeText(frame.displayName), username: `<strong>${escapeText(view.username)}</strong>` }))}</p>
 ${view.next ? html`<p><a class="button" href="${view.next.href}">${view.next.label}</a></p>` : ''}
-<p class="note">${t.codeDontShare}</p>`,
+<p class="note">${t.codeDontShare}</p>
+${view.appPasswordsHref ? html`<p><a href="${view.appPasswordsHref}">${t.appPasswordsLink}</a></p>` : ''}`,
     true,
+  );
+}
+
+export interface AppPasswordsView {
+  action: string;
+  formToken: string;
+  interfaces: string[];
+  lifetimeDays: number;
+  list: { id: string; label: string; createdAt: number; expiresAt: number }[];
+  created?: string | undefined;
+  /** A status line (revoked, refused). */
+  notice?: string | undefined;
+}
+
+export function renderAppPasswordsPage(frame: PageFrame, view: AppPasswordsView): Html {
+  const t = frame.texts;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return page(
+    frame,
+    t.appPasswordsTitle,
+    html`<h1>${t.appPasswordsTitle}</h1>
+<p>${fill(t.appPasswordsIntro, { interfaces: view.interfaces.join(', '), days: String(view.lifetimeDays) })}</p>
+${view.notice ? html`<p role="status" class="notice">${view.notice}</p>` : ''}
+${
+  view.created
+    ? html`<section class="code-box" aria-labelledby="new-label">
+<h2 id="new-label">${t.appPasswordNew}</h2>
+<p class="code long"><code id="sign-in-code">${view.created}</code></p>
+<p class="copy"><button type="button" id="copy" data-copy-target="sign-in-code" data-copied="${t.copied}" data-copy-failed="${t.copyFailed}" hidden>${t.copyAppPassword}</button>
+<span id="copy-status" role="status"></span></p>
+<p>${t.appPasswordNewNote}</p>
+</section>`
+    : ''
+}
+${
+  view.list.length === 0
+    ? html`<p>${t.appPasswordsNone}</p>`
+    : html`<table>
+<thead><tr><th scope="col">${t.appPasswordName}</th><th scope="col">${t.appPasswordCreated}</th><th scope="col">${t.appPasswordExpires}</th><td></td></tr></thead>
+<tbody>
+${view.list.map(
+  (item) => html`<tr><td>${item.label}</td><td>${day(item.createdAt)}</td><td>${day(item.expiresAt)}</td><td>
+<form method="post" action="${view.action}/revoke"><input type="hidden" name="token" value="${view.formToken}"><input type="hidden" name="id" value="${item.id}">
+<button type="submit" class="secondary" aria-label="${fill(t.appPasswordRevoke, { name: item.label })}">${fill(t.appPasswordRevoke, { name: '' }).trim()}</button></form></td></tr>
+`,
+)}
+</tbody>
+</table>`
+}
+<form method="post" action="${view.action}" class="create">
+<input type="hidden" name="token" value="${view.formToken}">
+<p><label for="label">${t.appPasswordLabel}</label><br>
+<input id="label" name="label" type="text" maxlength="60" required autocomplete="off"></p>
+<p><button type="submit">${t.appPasswordCreate}</button></p>
+</form>`,
+    view.created !== undefined,
   );
 }
 
@@ -121,11 +180,19 @@ a { color: #0b57d0; }
 .code-box { margin: 1.5rem 0; padding: 1.25rem; border: 2px solid #0b57d0; border-radius: 0.75rem; background: #f0f4fd; }
 .code { margin: 0.25rem 0 0.75rem; }
 .code code { font: 700 clamp(1.5rem, 6vw, 2.4rem)/1.2 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; letter-spacing: 0.06em; color: #1b1b1f; word-break: break-all; }
+.code.long code { font-size: clamp(1.1rem, 4.4vw, 1.7rem); word-break: normal; overflow-wrap: anywhere; }
 .copy { margin: 0; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 #copy-status { color: #1e6b34; font-weight: 600; }
 .note { color: #4a4d57; font-size: 0.95rem; }
 [role="alert"] { padding: 0.75rem 1rem; border-left: 4px solid #b3261e; background: #fceeee; }
 [hidden] { display: none !important; }
+table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
+th, td { text-align: left; padding: 0.5rem 0.25rem; border-bottom: 1px solid #d3d5db; }
+td form { margin: 0; }
+button.secondary { background: #fff; color: #b3261e; border: 2px solid #b3261e; padding: 0.35rem 0.8rem; }
+button.secondary:hover { background: #fceeee; }
+input[type="text"] { font: inherit; padding: 0.5rem; border: 2px solid #4a4d57; border-radius: 0.4rem; width: min(100%, 24rem); margin-top: 0.25rem; }
+.notice { padding: 0.5rem 1rem; border-left: 4px solid #1e6b34; background: #eaf6ed; }
 `;
 
 export const COPY_JS = `(() => {

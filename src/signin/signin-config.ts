@@ -41,6 +41,18 @@ export const signInPageSchema = z
     /** Where to type the code: the Kayako help center and staff login, linked from the page. */
     helpdeskUrl: z.url().optional(),
     staffUrl: z.url().optional(),
+    /**
+     * App passwords for the Kayako desktop and mobile apps, made, listed and revoked on the page after a staff
+     * sign-in. Needs `cache.redis` (they must survive restarts and be known to every replica).
+     */
+    appPasswords: z
+      .object({
+        lifetimeDays: z.number().int().min(1).max(730).default(90),
+        interfaces: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'lower-case Kayako interface name')).min(1).default(['winapp', 'mobile', 'staffapi']),
+        maxPerPerson: z.number().int().min(1).max(50).default(10),
+      })
+      .strict()
+      .optional(),
     /** The page's language (the `lang` attribute); the words are `text`. */
     language: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en or de-CH').default('en'),
     /** Replaces any of the page's texts (for another language or other words); see docs/signin-codes.md. */

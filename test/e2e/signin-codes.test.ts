@@ -92,7 +92,7 @@ connectors:
     clientSecret: ${KEYCLOAK_CLIENTS.bridge.secret}
     allowInsecureHttp: true
     timeoutMs: 15000
-realms:${realm('main', 'codeLifetimeSeconds: 300')}${realm('other')}${realm('quick', 'codeLifetimeSeconds: 3')}${realm('stale', 'stateLifetimeSeconds: 2')}${realm('refusing', '', consent.clientId, consent.secret)}
+realms:${realm('main', `codeLifetimeSeconds: 300${redis ? '\n      appPasswords: { lifetimeDays: 30 }' : ''}`)}${realm('other')}${realm('quick', 'codeLifetimeSeconds: 3')}${realm('stale', 'stateLifetimeSeconds: 2')}${realm('refusing', '', consent.clientId, consent.secret)}
 `,
       );
       const log = createLogger({ level: 'debug', destination: { write: (line: string) => void (rawLog += line) } });
@@ -116,11 +116,11 @@ realms:${realm('main', 'codeLifetimeSeconds: 300')}${realm('other')}${realm('qui
     });
 
     /** Kayako's LoginShare POST, read the way Kayako reads it. */
-    async function kayakoLogin(fields: { username: string; password: string }, realm = 'main', audience: 'user' | 'staff' = 'user', at = base) {
+    async function kayakoLogin(fields: { username: string; password: string }, realm = 'main', audience: 'user' | 'staff' = 'user', at = base, staffInterface = 'staff') {
       const response = await fetch(`${at}/loginshare/${realm}/${audience}?key=${SECRET}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'SWIFT_LoginShare' },
-        body: new URLSearchParams({ ...fields, ipaddress: '203.0.113.7', ...(audience === 'staff' ? { interface: 'staff' } : {}) }).toString(),
+        body: new URLSearchParams({ ...fields, ipaddress: '203.0.113.7', ...(audience === 'staff' ? { interface: staffInterface } : {}) }).toString(),
       });
       return readLoginShareAnswer(await response.text(), audience);
     }
@@ -191,7 +191,7 @@ realms:${realm('main', 'codeLifetimeSeconds: 300')}${realm('other')}${realm('qui
         // The copy button is the page's only script, allowed by the CSP: it shows itself and copies.
         const copy = page.getByRole('button', { name: 'Copy code' });
         await copy.click();
-        await expect.poll(() => page.locator('#copy-status').textContent()).toBe('Code copied.');
+        await expect.poll(() => page.locator('#copy-status').textContent()).toBe('Copied.');
         expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(code);
         const cookies = await context.cookies(base);
         expect(cookies.filter((c) => c.name.startsWith('__Host-lsb-signin'))).toEqual([]);
@@ -350,6 +350,50 @@ realms:${realm('main', 'codeLifetimeSeconds: 300')}${realm('other')}${realm('qui
         await page.reload();
         expect(await page.getByRole('alert').textContent()).toMatch(/already finished/);
         expect(await page.locator('#sign-in-code').count()).toBe(0);
+      } finally {
+        await context.close();
+      }
+    }, 90_000);
+
+    it('a staff member makes an app password for the desktop app, uses it there, and revokes it', async (ctx) => {
+      if (!redis) ctx.skip('redis not running: app passwords need it');
+      const bob = KEYCLOAK_USERS.bobAgent;
+      const { context, page } = await newPage();
+      try {
+        await getCode(page, 'main', bob, /staff/i);
+        await page.getByRole('link', { name: /App passwords/ }).click();
+        await page.waitForURL(/\/signin\/main\/app-passwords$/);
+        expect(await page.locator('main').textContent()).toMatch(/no app passwords/);
+        await page.getByLabel(/Name for a new app password/).fill('Laptop');
+        await page.getByRole('button', { name: 'Create app password' }).click();
+        const password = (await page.locator('#sign-in-code').textContent())!.trim();
+        expect(password).toMatch(/^[0-9a-z]{5}(-[0-9a-z]{5}){4}$/);
+        expect(await page.getByRole('row').filter({ hasText: 'Laptop' }).count()).toBe(1);
+        await page.locator('#copy-status').evaluate((el) => (el.textContent = ''));
+        await shoot(page, 'app-passwords');
+        expect(await axeViolations(page)).toEqual([]);
+
+        const desktop = { username: 'bob@helpdesk.example.com', password };
+        expect(await kayakoLogin(desktop, 'main', 'staff', base, 'winapp')).toMatchObject({ accepted: true, staff: { email: 'bob@helpdesk.example.com' } });
+        // Used many times, from any replica, but only from the app interfaces, as staff, by its owner.
+        expect(await kayakoLogin(desktop, 'main', 'staff', baseB, 'mobile')).toMatchObject({ accepted: true });
+        expect(await kayakoLogin(desktop, 'main', 'staff', base, 'staff')).toMatchObject({ accepted: false, kayakoMessage: 'Invalid Username or Password' });
+        expect(await kayakoLogin(desktop, 'main', 'user')).toMatchObject({ accepted: false });
+        expect(await kayakoLogin({ username: 'alice', password }, 'main', 'staff', base, 'winapp')).toMatchObject({ accepted: false });
+        expect(rawLog).not.toContain(password);
+
+        // A form posted from elsewhere (another origin) is refused.
+        const forged = await fetch(`${base}/signin/main/app-passwords`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+          body: 'label=x&token=x',
+        });
+        expect(forged.status).toBe(403);
+
+        await page.getByRole('button', { name: 'Revoke Laptop' }).click();
+        await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Laptop revoked/);
+        expect(await page.getByRole('row').filter({ hasText: 'Laptop' }).count()).toBe(0);
+        expect(await kayakoLogin(desktop, 'main', 'staff', base, 'winapp')).toMatchObject({ accepted: false, kayakoMessage: 'Invalid Username or Password' });
       } finally {
         await context.close();
       }

@@ -58,3 +58,12 @@ it('names the file, line and key of a method whose connector does not exist, a p
   const fixed = await load(config('      publicUrl: https://bridge.example.com\n      displayName: Contoso\n      method: { type: oidc, connector: crop }'));
   await expect(fixed.loading).rejects.toThrow(/config\.yaml:16:\d+ realms\[0\]\.signin\.method\.connector: no oidc connector with id "crop"/);
 });
+
+it('refuses app passwords without Redis, where a restart would lose them', async () => {
+  const { path, loading } = await load(config('      publicUrl: https://bridge.example.com\n      displayName: Contoso\n      method: { type: oidc, connector: corp }\n      appPasswords: {}'));
+  const message = await loading.then(
+    () => '',
+    (e: unknown) => (e as Error).message.replace(path, 'config.yaml'),
+  );
+  expect(message).toMatch(/^config\.yaml:17:\d+ realms\[0\]\.signin\.appPasswords: app passwords need cache\.redis/);
+});
