@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the real-server tests need: redis-server, redis-sentinel, slapd + ldap-utils (Debian packages), a JDK and
-# Keycloak (from Maven Central, unpacked into a cache dir). Idempotent and non-interactive: CI runs it on a
+# Installs what the real-server tests need: redis-server, redis-sentinel, slapd + ldap-utils, openssl and chromium (Debian
+# packages), a JDK and Keycloak (from Maven Central, unpacked into a cache dir). Idempotent and non-interactive: CI runs it on a
 # fresh machine as root, a developer can re-run it any time and it only does what is missing.
 #
 # The tests start their own redis-server / slapd / Keycloak on free loopback ports (test/support/servers/);
@@ -58,8 +58,10 @@ install_debian_packages() {
   command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
   # The LDAP tests make a CA and a certificate for slapd's LDAPS and StartTLS (test/support/test-ca.ts).
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # The browser tests drive Debian's Chromium through playwright-core; no test tool downloads a browser.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "redis-server, redis-sentinel, slapd and ldap-utils already installed"
+    log "redis-server, redis-sentinel, slapd, ldap-utils, openssl and chromium already installed"
     return
   fi
   forbid_service_starts

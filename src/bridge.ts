@@ -9,7 +9,7 @@ import { createConnector } from './connectors/registry.js';
 import type { GroupCacheOptions } from './groups/cached-group-resolver.js';
 import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
-import { createCallerGuard } from './http/caller-guard.js';
+import { callerAddressResolver, createCallerGuard } from './http/caller-guard.js';
 import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
 import { createOpsApp } from './http/ops-app.js';
 import { closeGracefully } from './http/graceful-close.js';
@@ -25,6 +25,14 @@ import { ConfigFileError } from './config/file-errors.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 import { createLockoutAdminApp } from './http/lockout-admin.js';
 import { errorFields } from './observability/error-fields.js';
+import { createSignInCodeStore, supportsTake } from './signin/code-store.js';
+import { createPendingSignIns } from './signin/pending-sign-in.js';
+import { createSignInCodeConnector } from './connectors/signin-code/signin-code-connector.js';
+import { createBrowserSignInMethod } from './connectors/browser-sign-in-methods.js';
+import { createSignInApp, type SignInRealm } from './http/signin-app.js';
+import { createAppPasswordStore } from './signin/app-passwords.js';
+import { createPageSessions } from './signin/page-sessions.js';
+import { createAppPasswordConnector } from './connectors/signin-code/app-password-connector.js';
 
 /**
  * Assembles the bridge from a validated config: cache → connectors → realms (with hot-reloaded rules) →
@@ -124,6 +132,15 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     }
   };
 
+  // One-time sign-in codes live in the shared cache (Redis when configured), so any replica redeems them.
+  if (!supportsTake(cache)) throw new Error(`the ${cache.kind} cache cannot take a value in one step, which single-use sign-in codes need`);
+  const takingCache = cache;
+  const signInCodes = createSignInCodeStore(takingCache);
+  const signInCodeConnector = createSignInCodeConnector(signInCodes);
+  const appPasswords = createAppPasswordStore(takingCache);
+  const appPasswordConnector = createAppPasswordConnector(appPasswords);
+  const signInRealms = new Map<string, SignInRealm>();
+
   const watchers = new Map<string, RulesWatcher>();
   const realms = new Map<string, GuardedRealm>();
   try {
@@ -156,6 +173,17 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
         ...(route.domains ? { domains: route.domains.map((d) => d.toLowerCase()) } : {}),
         ...(route.fallback ? { fallback: true } : {}),
       }));
+      if (realmConfig.signin) {
+        // First, for every username: a sign-in code is decided here and never reaches an IdP.
+        routes.unshift({ connector: signInCodeConnector });
+        if (realmConfig.signin.appPasswords) routes.splice(1, 0, { connector: appPasswordConnector });
+        signInRealms.set(realmConfig.id, {
+          realmId: realmConfig.id,
+          page: realmConfig.signin,
+          audiences: realmConfig.audiences,
+          method: createBrowserSignInMethod(realmConfig.signin.method, config.connectors, { groupCache }),
+        });
+      }
       const current = watcher;
       realms.set(realmConfig.id, {
         realm: createRealm(realmConfig, routes, () => current.current()),
@@ -164,6 +192,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     }
   } catch (err) {
     for (const w of watchers.values()) w.close();
+    await Promise.all([...signInRealms.values()].map((r) => r.method.close?.()));
     await cache.close();
     throw err;
   }
@@ -187,6 +216,24 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       onConnectorDone: (connector, outcome, seconds) => metrics.upstreamDuration.observe({ connector, outcome }, seconds),
       ...(identityLog ? { onIdentity: recordIdentity(identityLog, log) } : {}),
     },
+    ...(signInRealms.size > 0
+      ? {
+          pages: createSignInApp({
+            realms: signInRealms,
+            codes: signInCodes,
+            pending: createPendingSignIns(takingCache),
+            log,
+            audit,
+            timeoutMs: config.server.loginTimeoutMs,
+            appPasswords: { store: appPasswords, sessions: createPageSessions(takingCache) },
+            startLimit: {
+              cache: takingCache,
+              perAddressPerMinute: config.security.rateLimit.perIpPerMinute,
+              addressOf: callerAddressResolver(config.server.trustedProxies),
+            },
+          }),
+        }
+      : {}),
   });
 
   const strict = config.ops.strictReadiness;
@@ -259,6 +306,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
       await Promise.all(servers.map((s) => closeGracefully(s, { forceAfterMs })));
       for (const w of watchers.values()) w.close();
       await Promise.all([...connectors.values()].map((c) => c.close?.()));
+      await Promise.all([...signInRealms.values()].map((r) => r.method.close?.()));
       await cache.close();
       // Log lines are written in batches (observability/log-destination.ts): what is pending goes out now.
       audit.flush?.();

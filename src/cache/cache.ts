@@ -9,6 +9,11 @@ export interface KeyValueCache {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Reads and removes in one step, so of two replicas taking the same key only one gets the value (single-use
+   * sign-in codes). Optional for stores that have no such step; what needs it says so in its type.
+   */
+  take?(key: string): Promise<string | undefined>;
   /** Adds 1 and returns the new count; the window (TTL) starts with the first increment. */
   increment(key: string, windowMs: number): Promise<number>;
   /**

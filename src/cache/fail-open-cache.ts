@@ -70,6 +70,7 @@ export function createFailOpenCache(
     get: (key) => use((store) => store.get(key)),
     set: (key, value, ttlMs) => use((store) => store.set(key, value, ttlMs)),
     delete: (key) => use((store) => store.delete(key)),
+    ...(shared.take && fallback.take ? { take: (key: string) => use((store) => store.take!(key)) } : {}),
     increment: (key, windowMs) => use((store) => store.increment(key, windowMs)),
     admit: (admission) => use((store) => store.admit(admission)),
     list: (prefix) => use(async (store) => (store.list ? store.list(prefix) : [])),

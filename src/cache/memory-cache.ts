@@ -54,6 +54,11 @@ export function createMemoryCache(options: MemoryCacheOptions): KeyValueCache {
     async delete(key) {
       entries.delete(key);
     },
+    async take(key) {
+      const value = entries.get(key);
+      entries.delete(key);
+      return typeof value === 'object' ? String(value.count) : value;
+    },
     async increment(key, windowMs) {
       return increment(key, windowMs);
     },

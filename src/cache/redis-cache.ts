@@ -129,8 +129,15 @@ for i = 2, #KEYS do
 end
 return 0`;
 
+// GET and DEL as one step (GETDEL needs Redis 6.2; a script works on every version and in a cluster).
+const TAKE = `
+local value = redis.call('GET', KEYS[1])
+if value then redis.call('DEL', KEYS[1]) end
+return value`;
+
 type RedisClient = (Redis | Cluster) & {
   lsbIncrementInWindow(key: string, windowMs: number): Promise<number>;
+  lsbTake(key: string): Promise<string | null>;
   /** The number of keys first: the counters vary per call. */
   lsbAdmit(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
 };
@@ -153,6 +160,7 @@ export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
   const client = (plan.kind === 'cluster' ? new Cluster(plan.nodes, plan.options) : new Redis(plan.options)) as RedisClient;
   client.defineCommand('lsbIncrementInWindow', { numberOfKeys: 1, lua: INCREMENT_IN_WINDOW });
   client.defineCommand('lsbAdmit', { lua: ADMIT });
+  client.defineCommand('lsbTake', { numberOfKeys: 1, lua: TAKE });
   // Connection errors are reported through the calls that fail; without a listener ioredis prints them.
   client.on('error', () => {});
 
@@ -197,6 +205,9 @@ export function createRedisCache(config: RedisCacheConfig): KeyValueCache {
     },
     async delete(key) {
       await call(() => client.del(key));
+    },
+    async take(key) {
+      return (await call(() => client.lsbTake(key))) ?? undefined;
     },
     async increment(key, windowMs) {
       return call(() => client.lsbIncrementInWindow(key, Math.max(1, Math.ceil(windowMs))));

@@ -134,6 +134,15 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
         issues.push(issueAt(['realms', index, 'connectors', routeIndex, 'use'], `no connector with id "${route.use}"`));
       }
     });
+    if (realm.signin && !config.connectors.some((c) => c.id === realm.signin!.method.connector && c.type === realm.signin!.method.type)) {
+      issues.push(issueAt(['realms', index, 'signin', 'method', 'connector'], `no ${realm.signin.method.type} connector with id "${realm.signin.method.connector}"`));
+    }
+    if (realm.signin?.appPasswords && !config.cache.redis) {
+      issues.push(issueAt(['realms', index, 'signin', 'appPasswords'], 'app passwords need cache.redis: in memory they would be lost on restart and unknown to other replicas'));
+    }
+    if (realm.signin?.appPasswords && !realm.audiences.staff) {
+      issues.push(issueAt(['realms', index, 'signin', 'appPasswords'], 'app passwords are for staff logins, and this realm does not serve staff (audiences.staff)'));
+    }
     if (!realm.audiences.user && !realm.audiences.staff) {
       issues.push(issueAt(['realms', index, 'audiences'], 'a realm must serve users, staff, or both'));
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { identityLogConfigSchema } from '../identity-log/identity-log-config.js';
 import { parseCidr } from '../security/cidr.js';
+import { signInPageSchema } from '../signin/signin-config.js';
 
 const cidr = z.string().refine((value) => parseCidr(value) !== undefined, { message: 'not an IP address or CIDR (e.g. 10.0.0.0/8)' });
 
@@ -79,6 +80,8 @@ export const realmSchema = z
           .strict(),
       )
       .min(1, 'a realm needs at least one connector'),
+    /** The realm's sign-in page for one-time Kayako sign-in codes (docs/signin-codes.md). */
+    signin: signInPageSchema.optional(),
   })
   .strict();
 

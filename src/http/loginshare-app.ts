@@ -29,6 +29,8 @@ export interface LoginShareAppDeps {
   log: Logger;
   audit: Logger;
   metrics: BridgeMetrics;
+  /** Browser pages served beside the LoginShare routes (the /signin pages), with their own answers and errors. */
+  pages?: Hono;
 }
 
 type RealmVariables = { realmId: string; audience: Audience; guarded: GuardedRealm; started: number };
@@ -69,6 +71,7 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono<LoginShareEnv
     return sendXml(c, renderFailure(message));
   };
 
+  if (deps.pages) app.route('/', deps.pages);
   app.post(
     ROUTE,
     requestId(),

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { selectServers } from './server-selection.js';
+import { startChromium } from './servers/chromium.js';
 import { startKeycloak } from './servers/keycloak.js';
 import { startRedis } from './servers/redis.js';
 import { startSlapd } from './servers/slapd.js';
@@ -31,6 +32,7 @@ const starters: Starters = {
   redis: () => startRedis(),
   slapd: () => startSlapd(),
   keycloak: () => startKeycloak(),
+  chromium: () => startChromium(),
 };
 
 /**

@@ -83,7 +83,7 @@ export const KEYCLOAK_SAML_CLIENT = {
  * and `jobTitle` under its plain name. NameID: the username.
  */
 export async function ensureSamlEcpClient(keycloak: KeycloakServerInfo): Promise<KeycloakSamlEcpClient> {
-  const token = await masterAdminToken(keycloak);
+  const token = await adminToken(keycloak);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const uriAttribute = (name: string, property: string, attributeName: string, friendlyName: string) => ({
     name,
@@ -144,7 +144,8 @@ export async function ensureSamlEcpClient(keycloak: KeycloakServerInfo): Promise
   return { ...KEYCLOAK_SAML_CLIENT, idpEntityId, ecpUrl: `${keycloak.issuer}/protocol/saml`, idpCertificates };
 }
 
-async function masterAdminToken(keycloak: KeycloakServerInfo): Promise<string> {
+/** A master-realm admin token (admin-cli password grant) for the set-up calls below. */
+async function adminToken(keycloak: KeycloakServerInfo): Promise<string> {
   const response = await fetch(`${keycloak.url}/realms/master/protocol/openid-connect/token`, {
     method: 'POST',
     body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: keycloak.adminUsername, password: keycloak.adminPassword }),
@@ -152,4 +153,93 @@ async function masterAdminToken(keycloak: KeycloakServerInfo): Promise<string> {
   });
   if (response.status !== 200) throw new Error(`Keycloak admin login failed: HTTP ${response.status}`);
   return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function adminPost(keycloak: KeycloakServerInfo, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${keycloak.url}/admin/realms/${keycloak.realm}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await adminToken(keycloak)}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (response.status !== 201 && response.status !== 204) throw new Error(`Keycloak admin POST ${path}: HTTP ${response.status} ${await response.text()}`);
+}
+
+export interface OtpUserSpec {
+  username: string;
+  password: string;
+  /**
+   * The TOTP secret as Keycloak stores it: the HMAC key is this string's UTF-8 bytes (what an authenticator
+   * app gets as Base32 in the QR code). 6 digits, 30 s, HmacSHA1 — Keycloak's default OTP policy.
+   */
+  otpSecret: string;
+  groups?: string[];
+}
+
+/**
+ * A user with a password and a configured TOTP credential, made through the admin API (each test file makes its
+ * own, so two files never spend the same one-time code: Keycloak refuses a code used once). The realm's default
+ * direct-grant and browser flows then ask this user for the code.
+ */
+export async function createOtpUser(keycloak: KeycloakServerInfo, spec: OtpUserSpec): Promise<void> {
+  await adminPost(keycloak, '/users', {
+    username: spec.username,
+    enabled: true,
+    email: `${spec.username}@otp.example.com`,
+    emailVerified: true,
+    firstName: 'Otto',
+    lastName: 'Tp',
+    requiredActions: [],
+    groups: spec.groups ?? ['/Customers'],
+    credentials: [
+      { type: 'password', value: spec.password, temporary: false },
+      {
+        type: 'otp',
+        userLabel: 'test authenticator',
+        secretData: JSON.stringify({ value: spec.otpSecret }),
+        credentialData: JSON.stringify({ subType: 'totp', digits: 6, counter: 0, period: 30, algorithm: 'HmacSHA1' }),
+      },
+    ],
+  });
+}
+
+export interface CodeFlowClientSpec {
+  clientId: string;
+  secret: string;
+  /** Exact redirect URIs (the bridge's `/signin/<realm>/callback`). */
+  redirectUris: string[];
+  /** Keycloak shows a consent screen whose "No" sends the person back with `error=access_denied`. */
+  consentRequired?: boolean;
+}
+
+/** A confidential client for the authorization-code flow, with the same `groups` / `jobTitle` claims as kayako-bridge. */
+export async function createCodeFlowClient(keycloak: KeycloakServerInfo, spec: CodeFlowClientSpec): Promise<void> {
+  await adminPost(keycloak, '/clients', {
+    clientId: spec.clientId,
+    enabled: true,
+    protocol: 'openid-connect',
+    publicClient: false,
+    secret: spec.secret,
+    clientAuthenticatorType: 'client-secret',
+    standardFlowEnabled: true,
+    directAccessGrantsEnabled: false,
+    consentRequired: spec.consentRequired ?? false,
+    redirectUris: spec.redirectUris,
+    webOrigins: [],
+    attributes: { 'pkce.code.challenge.method': 'S256' },
+    protocolMappers: [
+      {
+        name: 'groups',
+        protocol: 'openid-connect',
+        protocolMapper: 'oidc-group-membership-mapper',
+        config: { 'claim.name': 'groups', 'id.token.claim': 'true', 'access.token.claim': 'true', 'userinfo.token.claim': 'true', 'full.path': 'false' },
+      },
+      {
+        name: 'jobTitle',
+        protocol: 'openid-connect',
+        protocolMapper: 'oidc-usermodel-attribute-mapper',
+        config: { 'claim.name': 'jobTitle', 'id.token.claim': 'true', 'access.token.claim': 'true', 'jsonType.label': 'String', 'user.attribute': 'jobTitle' },
+      },
+    ],
+  });
 }

@@ -24,7 +24,7 @@ describe('which real servers a test run starts', () => {
   const files = (...names: string[]) => async () => names.map((name) => join(dir, name));
 
   it('starts all of them for a full run', async () => {
-    expect((await selectServers({ setting: undefined, filters: undefined, selectedTestFiles: files() })).selected).toEqual(['redis', 'slapd', 'keycloak']);
+    expect((await selectServers({ setting: undefined, filters: undefined, selectedTestFiles: files() })).selected).toEqual(['redis', 'slapd', 'keycloak', 'chromium']);
   });
 
   it('starts none for unit tests picked by a filter', async () => {
@@ -45,7 +45,7 @@ describe('which real servers a test run starts', () => {
     expect(none.selected).toEqual([]);
     expect(none.notSelected.redis).toBe('not selected by LSB_TEST_SERVERS=none');
     expect((await selectServers({ setting: ' Keycloak , redis', filters: ['x'], selectedTestFiles: files('unit.test.ts') })).selected).toEqual(['redis', 'keycloak']);
-    expect((await selectServers({ setting: 'all', filters: ['x'], selectedTestFiles: files() })).selected).toHaveLength(3);
+    expect((await selectServers({ setting: 'all', filters: ['x'], selectedTestFiles: files() })).selected).toHaveLength(4);
   });
 
   it('rejects an unknown server name instead of silently starting nothing', async () => {

@@ -53,7 +53,7 @@ function reasons(selected: ServerName[], why: string): Partial<Record<ServerName
   return Object.fromEntries(SERVER_NAMES.filter((name) => !selected.includes(name)).map((name) => [name, why]));
 }
 
-const SERVER_REQUEST = /\b(?:serverInfo|requireServer|describeWithServer)\s*(?:<[^>()]*>)?\s*\(\s*['"](redis|slapd|keycloak)['"]/g;
+const SERVER_REQUEST = /\b(?:serverInfo|requireServer|describeWithServer)\s*(?:<[^>()]*>)?\s*\(\s*['"](redis|slapd|keycloak|chromium)['"]/g;
 const RELATIVE_IMPORT = /\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]|\bimport\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 async function collectNeeds(file: string, needed: Set<ServerName>, seen: Set<string>): Promise<void> {

@@ -50,6 +50,20 @@ export const oidcConnectorSchema = z
     grantType: z.string().default('password'),
     /** Extra token-request parameters (Auth0 `realm`, ADFS `resource`, …). Never a credential of the user. */
     tokenParams: z.record(z.string(), z.string()).default({}),
+    /**
+     * Appended one-time passwords: `secret,123456` is sent as password `secret` and the code in the token-request
+     * parameter `parameter` (Keycloak's direct grant: `totp`). Absent: passwords are sent as typed.
+     */
+    appendedOtp: z
+      .object({
+        separator: z.string().min(1).max(4).default(','),
+        parameter: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a form parameter name such as totp').default('totp'),
+        minDigits: z.number().int().min(4).max(10).default(6),
+        maxDigits: z.number().int().min(4).max(10).default(8),
+      })
+      .strict()
+      .refine((otp) => otp.minDigits <= otp.maxDigits, { message: 'minDigits must not exceed maxDigits', path: ['minDigits'] })
+      .optional(),
     /** Forward Kayako's `ipaddress` to the IdP in this header (Auth0: `auth0-forwarded-for`). */
     forwardEndUserIpHeader: z.string().optional(),
     idTokenAlg: z.string().default('RS256'),
@@ -92,8 +106,13 @@ export const oidcConnectorSchema = z
     if (value.insecureHttpHosts.length > 0 && !value.allowInsecureHttp) {
       ctx.addIssue({ code: 'custom', path: ['insecureHttpHosts'], message: 'takes effect only with allowInsecureHttp: true (both are needed for http:// to a non-loopback host)' });
     }
+    if (value.appendedOtp && RESERVED_GRANT_PARAMETERS.has(value.appendedOtp.parameter)) {
+      ctx.addIssue({ code: 'custom', path: ['appendedOtp', 'parameter'], message: `"${value.appendedOtp.parameter}" is already a parameter of the token request: name the one-time password's own (Keycloak: totp)` });
+    }
     checkGroupSources(value, ctx);
   });
+
+const RESERVED_GRANT_PARAMETERS = new Set(['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type']);
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'phone', 'address', 'offline_access']);
 const GRAPH_GROUP_READ = /(^|\/)(GroupMember|Group|Directory)\.Read(Write)?\.All$/;

@@ -9,6 +9,7 @@ import { insecureHttpRefusal, type OidcConnectorConfig } from './oidc-config.js'
 import { readCaFile } from '../../login/upstream-agent.js';
 import { createUpstreamFetch, withLogin, type UpstreamFetch } from './upstream-fetch.js';
 import type { Deadline } from '../../login/deadline.js';
+import { splitAppendedOtp } from '../../login/appended-otp.js';
 
 /** An operator-facing failure: the message says what to fix, and never contains a credential. */
 export class OidcConnectorError extends Error {
@@ -94,12 +95,7 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
       return withLogin({ deadline, headers }, async () => {
         let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
         try {
-          tokens = await client.genericGrantRequest(configuration, config.grantType, {
-            ...config.tokenParams,
-            username: attempt.username,
-            password: attempt.password,
-            scope,
-          });
+          tokens = await client.genericGrantRequest(configuration, config.grantType, grantParameters(config, attempt, scope));
         } catch (err) {
           return failureFromError(config, err, 'token request');
         }
@@ -134,7 +130,21 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
   };
 }
 
-async function buildConfiguration(config: OidcConnectorConfig, upstream: UpstreamFetch): Promise<client.Configuration> {
+/** The password grant's form: the configured extras, the credentials, and an appended one-time password if any. */
+function grantParameters(config: OidcConnectorConfig, attempt: LoginAttempt, scope: string): Record<string, string> {
+  const params: Record<string, string> = { ...config.tokenParams, username: attempt.username, password: attempt.password, scope };
+  if (config.appendedOtp) {
+    const split = splitAppendedOtp(attempt.password, config.appendedOtp);
+    if (split.otp !== undefined) {
+      params['password'] = split.password;
+      params[config.appendedOtp.parameter] = split.otp;
+    }
+  }
+  return params;
+}
+
+/** openid-client's Configuration for this connector (discovery, or the configured endpoints); also the browser sign-in's. */
+export async function buildConfiguration(config: OidcConnectorConfig, upstream: UpstreamFetch): Promise<client.Configuration> {
   const clientAuth = await createClientAuthentication(config);
   const metadata: Partial<client.ClientMetadata> = {
     client_id: config.clientId,
@@ -180,10 +190,11 @@ async function buildConfiguration(config: OidcConnectorConfig, upstream: Upstrea
   return oidc;
 }
 
-async function withGroups(
+/** The identity from the claims, with its groups from the configured source (also the browser sign-in's). */
+export async function withGroups(
   config: OidcConnectorConfig,
   groupResolver: GroupResolver,
-  attempt: LoginAttempt,
+  attempt: Pick<LoginAttempt, 'realmId' | 'username'>,
   claims: Record<string, unknown>,
   accessToken: string,
   deadline: Deadline,
@@ -201,7 +212,8 @@ async function withGroups(
   return { kind: 'ok', identity };
 }
 
-function failureFromError(config: OidcConnectorConfig, err: unknown, step: string): LoginOutcome {
+/** An IdP's error (or a failed call) as a login outcome (also the browser sign-in's). */
+export function failureFromError(config: OidcConnectorConfig, err: unknown, step: string): LoginOutcome {
   if (err instanceof client.ResponseBodyError) {
     const body = (err.cause ?? {}) as Record<string, unknown>;
     const codes = Array.isArray(body['error_codes']) ? body['error_codes'].filter((c): c is number => typeof c === 'number') : [];

@@ -1,0 +1,29 @@
+import type { BrowserSignInMethod } from '../login/browser-sign-in.js';
+import type { GroupCacheOptions } from '../groups/cached-group-resolver.js';
+import type { BrowserSignInMethodConfig } from '../signin/signin-config.js';
+import { createOidcBrowserSignIn } from './oidc/browser-sign-in.js';
+import type { OidcConnectorConfig } from './oidc/oidc-config.js';
+import type { ConnectorConfig } from './registry.js';
+
+/**
+ * A realm's browser sign-in method (its `signin.method`), built on the connector it names. Keyed by the method's
+ * `type`; SAML Web SSO is one more case here and one more member of `browserSignInMethodSchema`.
+ */
+export function createBrowserSignInMethod(
+  method: BrowserSignInMethodConfig,
+  connectors: readonly ConnectorConfig[],
+  deps: { groupCache?: GroupCacheOptions },
+): BrowserSignInMethod {
+  switch (method.type) {
+    case 'oidc': {
+      const section = connectors.find((c) => c.id === method.connector && c.type === 'oidc');
+      // load-config.ts has already refused a method naming no such connector.
+      if (!section) throw new Error(`signin.method.connector "${method.connector}" is not an oidc connector`);
+      return createOidcBrowserSignIn(section as unknown as OidcConnectorConfig, {
+        clientId: method.clientId,
+        clientSecret: method.clientSecret,
+        ...(deps.groupCache ? { groupCache: deps.groupCache } : {}),
+      });
+    }
+  }
+}
