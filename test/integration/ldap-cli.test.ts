@@ -59,7 +59,7 @@ describe.skipIf(slapd === undefined)('CLI with an LDAP connector', () => {
   });
 
   it('explain --login logs in through the directory and shows the rule the nested group matched', async () => {
-    const { code, stdout } = await runCli(runExplain, ['--config', join(dir, 'config.yaml'), '--audience', 'staff', '--login', 'bob-agent', '--password-stdin'], {
+    const { code, stdout } = await runCli(runExplain, ['--config', join(dir, 'config.yaml'), '--audience', 'staff', '--interface', 'staff', '--login', 'bob-agent', '--password-stdin'], {
       stdin: LDAP_USERS.bobAgent.password,
       env: env(),
     });
@@ -72,10 +72,10 @@ describe.skipIf(slapd === undefined)('CLI with an LDAP connector', () => {
   });
 
   it('explain --login reports a wrong password and a name the directory does not have', async () => {
-    const wrong = await runCli(runExplain, ['--config', join(dir, 'config.yaml'), '--login', 'alice', '--password-stdin'], { stdin: 'wrong', env: env() });
+    const wrong = await runCli(runExplain, ['--config', join(dir, 'config.yaml'), '--audience', 'user', '--login', 'alice', '--password-stdin'], { stdin: 'wrong', env: env() });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toContain('connector corp-ldap: invalid_credentials');
-    const unknown = await runCli(runExplain, ['--config', join(dir, 'config.yaml'), '--login', 'nobody-here', '--password-stdin'], { stdin: 'x', env: env() });
+    const unknown = await runCli(runExplain, ['--config', join(dir, 'config.yaml'), '--audience', 'user', '--login', 'nobody-here', '--password-stdin'], { stdin: 'x', env: env() });
     expect(unknown.stdout).toContain('no connector of realm main knows the username "nobody-here"');
   });
 

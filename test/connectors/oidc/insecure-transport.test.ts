@@ -29,24 +29,30 @@ describe('http:// directory APIs', () => {
     if (!result.success) {
       expect(result.error.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: path.split('.'), message: expect.stringMatching(/https/) })]));
     }
-    expect(oidcConnectorSchema.safeParse({ ...base, ...extra, issuer: 'http://idp.example', allowInsecureHttp: true }).success).toBe(true);
+    expect(oidcConnectorSchema.safeParse({ ...base, ...extra, issuer: 'http://idp.example', allowInsecureHttp: true, insecureHttpHosts: ['idp.example', 'graph.example', 'acme.okta.example'] }).success).toBe(true);
   });
 });
 
 describe('an http:// token endpoint under an https:// issuer', () => {
-  it('never receives the password', async () => {
-    const config = oidcConnectorSchema.parse({
-      ...base,
-      clientId: idp.clientId,
-      clientSecret: idp.clientSecret,
-      endpoints: { token: `${idp.issuer}/token`, jwks: `${idp.issuer}/jwks` },
-    });
-    const connector = createOidcConnector(config);
+  const draft = () => ({ ...base, clientId: idp.clientId, clientSecret: idp.clientSecret, endpoints: { token: `${idp.issuer}/token`, jwks: `${idp.issuer}/jwks` } });
+
+  it('is refused by the config, naming the key', () => {
+    const result = oidcConnectorSchema.safeParse(draft());
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(result.error.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: ['endpoints', 'token'], message: expect.stringMatching(/plain http/) })]));
+    }
+  });
+
+  it('never receives the password, even when a config got past validation', async () => {
+    // The run-time check stands behind the schema's (endpoints found by discovery never pass through the schema).
+    const valid = oidcConnectorSchema.parse({ ...draft(), endpoints: { token: 'https://idp.example/token', jwks: 'https://idp.example/jwks' } });
+    const connector = createOidcConnector({ ...valid, endpoints: draft().endpoints });
     try {
       const before = idp.tokenRequests();
       const outcome = await connector.login({ username: 'alice', password: 'pw', endUserIp: '', audience: 'user', realmId: 'r' }, deadlineIn(5_000));
       expect(outcome.kind).not.toBe('ok');
-      if (outcome.kind === 'unavailable' || outcome.kind === 'misconfigured') expect(outcome.cause.message).toMatch(/HTTPS/);
+      if (outcome.kind === 'unavailable' || outcome.kind === 'misconfigured') expect(outcome.cause.message).toMatch(/plain http/);
       expect(idp.tokenRequests()).toBe(before);
     } finally {
       await connector.close?.();
