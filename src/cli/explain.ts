@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Audience, Identity } from '../login/vocabulary.js';
@@ -7,8 +6,7 @@ import { loadConfig } from '../config/load-config.js';
 import { answerIdentity, applyAccountPolicy, askConnectors, refusedByRealm, withRealmDenial } from '../loginshare/login-flow.js';
 import { realmMessages } from '../loginshare/messages.js';
 import { createRealm, routeConnectors } from '../realm/realm.js';
-import { ConfigFileError } from '../config/file-errors.js';
-import { parseYamlSource, validateYaml } from '../config/yaml-file.js';
+import { parseYamlSource, readOperatorFile, validateYaml } from '../config/yaml-file.js';
 import { explainRules, formatRuleTrace, loadRulesFile } from '../rules/index.js';
 import type { CliCommand } from './cli-io.js';
 import { describe } from './check.js';
@@ -103,7 +101,7 @@ export const runExplain: CliCommand = async (args, io) => {
     let identity: Identity;
     if (values.identity) {
       // Read as YAML (JSON is YAML), so a problem is reported with the file's name, line and field.
-      const source = parseYamlSource(await readIdentityFile(values.identity), values.identity);
+      const source = parseYamlSource(await readOperatorFile(values.identity), values.identity);
       const raw = validateYaml(source, identityFileSchema);
       identity = { ...raw, subject: raw.subject ?? raw.username };
     } else {
@@ -166,11 +164,3 @@ function usage(io: Parameters<CliCommand>[1], message: string): number {
   return 2;
 }
 
-async function readIdentityFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new ConfigFileError([{ file: path, line: 0, column: 0, field: '', message: reason }]);
-  }
-}

@@ -38,15 +38,18 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   return { file, data: doc.toJS({ maxAliasCount: 100 }), locate };
 }
 
-export async function readYamlSource(path: string): Promise<YamlSource> {
-  let text: string;
+/** An operator's file as text; a file that cannot be read is a ConfigFileError naming it, as a bad line would be. */
+export async function readOperatorFile(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new ConfigFileError([{ file: path, line: 0, column: 0, field: '', message: reason }]);
   }
-  return parseYamlSource(text, path);
+}
+
+export async function readYamlSource(path: string): Promise<YamlSource> {
+  return parseYamlSource(await readOperatorFile(path), path);
 }
 
 /** Validates a parsed YAML document; every zod issue becomes a `file:line:col field: message`. */

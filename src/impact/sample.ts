@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigFileError, formatFieldPath, splitUnknownKeys, type FileIssue } from '../config/file-errors.js';
-import { parseYamlSource, validateYaml } from '../config/yaml-file.js';
+import { parseYamlSource, readOperatorFile, validateYaml } from '../config/yaml-file.js';
 import type { IdentityLogEntry } from '../identity-log/identity-log.js';
 
 /**
@@ -38,14 +37,7 @@ export interface SampleIdentity {
 }
 
 export async function loadIdentitySample(path: string): Promise<SampleIdentity[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new ConfigFileError([{ file: path, line: 0, column: 0, field: '', message: reason }]);
-  }
-  return parseIdentitySample(text, path);
+  return parseIdentitySample(await readOperatorFile(path), path);
 }
 
 /** JSON Lines when the first non-blank character opens an object; otherwise a YAML (or JSON) list. */

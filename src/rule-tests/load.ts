@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigFileError, formatFieldPath, type FileIssue } from '../config/file-errors.js';
-import { parseYamlSource, validateYaml, type YamlSource } from '../config/yaml-file.js';
+import { parseYamlSource, readOperatorFile, validateYaml, type YamlSource } from '../config/yaml-file.js';
 import type { Audience, Identity } from '../login/vocabulary.js';
 import { PROFILE_FIELDS, type ProfileField } from '../rules/rule-set.js';
 import { ruleTestFileSchema, type ExpectationDocument, type RuleTestCaseDocument } from './schema.js';
@@ -34,14 +33,7 @@ const DEFAULT_ID = 'test';
 const ALL_FIELDS: readonly ProfileField[] = ['usergroup', 'organization', 'organizationtype', 'team', 'designation', 'signature'];
 
 export async function loadRuleTestFile(path: string): Promise<RuleTestFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new ConfigFileError([{ file: path, line: 0, column: 0, field: '', message: reason }]);
-  }
-  return parseRuleTests(text, path);
+  return parseRuleTests(await readOperatorFile(path), path);
 }
 
 /** Parses and validates a rule-test file; every problem names file:line:column and the key. */
