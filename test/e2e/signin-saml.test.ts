@@ -40,7 +40,6 @@ rules:
     set: { usergroup: Enterprise, organization: BigCorp, organizationtype: shared }
 `;
 const REALM = 'contoso';
-const screenshots = process.env.LSB_SCREENSHOTS_DIR;
 const require = createRequire(import.meta.url);
 
 describeWithServer('chromium', 'one-time Kayako sign-in codes from a SAML Web SSO sign-in', (browserInfo) => {
@@ -231,7 +230,6 @@ realms:
         expect((await seen.acs!.allHeaders())['cookie'] ?? '').not.toContain('__Host-lsb-signin-');
         expect((await seen.finish!.allHeaders())['cookie'] ?? '').toContain('__Host-lsb-signin-');
         await page.locator('#copy-status').evaluate((el) => (el.textContent = ''));
-        if (screenshots) await page.screenshot({ path: join(screenshots, 'code-saml.png'), fullPage: true });
         expect(await axeViolations(page)).toEqual([]);
 
         expect(await kayakoLogin({ username: 'alice@bigcorp.com', password: code })).toMatchObject({
