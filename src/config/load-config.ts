@@ -134,8 +134,9 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
         issues.push(issueAt(['realms', index, 'connectors', routeIndex, 'use'], `no connector with id "${route.use}"`));
       }
     });
-    if (realm.signin && !config.connectors.some((c) => c.id === realm.signin!.method.connector && c.type === realm.signin!.method.type)) {
-      issues.push(issueAt(['realms', index, 'signin', 'method', 'connector'], `no ${realm.signin.method.type} connector with id "${realm.signin.method.connector}"`));
+    const method = realm.signin?.method;
+    if (method?.type === 'oidc' && !config.connectors.some((c) => c.id === method.connector && c.type === method.type)) {
+      issues.push(issueAt(['realms', index, 'signin', 'method', 'connector'], `no ${method.type} connector with id "${method.connector}"`));
     }
     if (realm.signin?.appPasswords && !config.cache.redis) {
       issues.push(issueAt(['realms', index, 'signin', 'appPasswords'], 'app passwords need cache.redis: in memory they would be lost on restart and unknown to other replicas'));

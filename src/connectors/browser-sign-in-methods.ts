@@ -3,11 +3,12 @@ import type { GroupCacheOptions } from '../groups/cached-group-resolver.js';
 import type { BrowserSignInMethodConfig } from '../signin/signin-config.js';
 import { createOidcBrowserSignIn } from './oidc/browser-sign-in.js';
 import type { OidcConnectorConfig } from './oidc/oidc-config.js';
+import { createSamlWebSignIn } from './saml/saml-web-sign-in.js';
 import type { ConnectorConfig } from './registry.js';
 
 /**
  * A realm's browser sign-in method (its `signin.method`), built on the connector it names. Keyed by the method's
- * `type`; SAML Web SSO is one more case here and one more member of `browserSignInMethodSchema`.
+ * `type`: OIDC builds on an oidc connector; SAML Web SSO carries its own service-provider config.
  */
 export function createBrowserSignInMethod(
   method: BrowserSignInMethodConfig,
@@ -25,5 +26,7 @@ export function createBrowserSignInMethod(
         ...(deps.groupCache ? { groupCache: deps.groupCache } : {}),
       });
     }
+    case 'saml':
+      return createSamlWebSignIn(method);
   }
 }

@@ -7,12 +7,12 @@ import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppPasswordStore } from '../signin/app-passwords.js';
 import type { PageSessions } from '../signin/page-sessions.js';
-import type { BrowserSignInMethod, BrowserSignInRequest } from '../login/browser-sign-in.js';
+import type { BrowserSignInCallback, BrowserSignInMethod, BrowserSignInRequest } from '../login/browser-sign-in.js';
 import { within } from '../login/deadline.js';
 import type { Audience } from '../login/vocabulary.js';
 import type { Logger } from '../observability/logger.js';
 import { loginNamesOf, type SignInCodeStore, type TakingCache } from '../signin/code-store.js';
-import type { PendingSignIns } from '../signin/pending-sign-in.js';
+import type { PendingSignIn, PendingSignIns } from '../signin/pending-sign-in.js';
 import type { SignInPageConfig } from '../signin/signin-config.js';
 import { fill, signInTexts, type SignInTexts } from '../signin/signin-text.js';
 import { safeError } from './middleware/loginshare-answers.js';
@@ -37,6 +37,11 @@ import {
  *                                       to this browser, and the browser goes to the IdP
  *   GET /signin/<realm>/callback        the IdP's answer: the pending sign-in is taken (once), the cookie checked,
  *                                       the method verifies the answer, and the page shows the code
+ *
+ * With SAML Web SSO the answer is a cross-site form POST instead: `POST /signin/<realm>/saml/acs` takes the
+ * pending sign-in by RelayState and hands the browser on to `GET /signin/<realm>/saml/finish`, where the same
+ * checks as at /callback run (see the note at the ACS route); `GET /signin/<realm>/saml/metadata` is the SP
+ * metadata for the IdP.
  *
  * Every answer carries a strict Content-Security-Policy (only this app's own stylesheet and script) and
  * `Cache-Control: no-store`; the cookie is `__Host-` prefixed, Secure, HttpOnly and SameSite=Lax (Lax, not
@@ -162,33 +167,31 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     return c.redirect(redirectTo, 303);
   });
 
-  app.get('/signin/:realm/callback', async (c) => {
-    const here = found(c);
-    if (!here) return notFound(c);
-    const { realm, frame } = here;
+  const refusal = (c: Context, realm: SignInRealm, frame: PageFrame, message: string, status: 400 | 403 | 503, reason: string) => {
+    deps.audit.warn({ realm: realm.realmId, event: 'signin', outcome: reason, method: realm.method.id }, 'browser sign-in refused');
+    return c.html(renderErrorPage(frame, message, startHref(realm.realmId)), status);
+  };
+
+  /**
+   * The end of every browser sign-in, once its pending record is taken: the cookie must be the one the start set
+   * (so an answer carried to another browser yields nothing there), then the method verifies the IdP's answer,
+   * and the code is issued and shown.
+   */
+  const complete = async (c: Context, realm: SignInRealm, frame: PageFrame, pending: PendingSignIn | undefined, callback: BrowserSignInCallback, state: string) => {
     const t = frame.texts;
     const again = startHref(realm.realmId);
-    const refuse = (message: string, status: 400 | 403 | 503, reason: string) => {
-      deps.audit.warn({ realm: realm.realmId, event: 'signin', outcome: reason, method: realm.method.id }, 'browser sign-in refused');
-      return c.html(renderErrorPage(frame, message, again), status);
-    };
-
-    const callback = { url: new URL(`${redirectUriOf(realm)}${new URL(c.req.url).search}`) };
-    const state = realm.method.stateOf(callback);
-    if (!state) return refuse(t.errorBadRequest, 400, 'no_state');
     const browserSecret = getCookie(c, cookieName(realm.realmId), 'host');
     deleteCookie(c, cookieName(realm.realmId), { path: '/', secure: true, prefix: 'host' });
-    const pending = await deps.pending.take(state);
-    if (!pending || pending.realmId !== realm.realmId || pending.methodId !== realm.method.id) return refuse(t.errorExpired, 400, 'state_expired');
-    if (browserSecret === undefined) return refuse(t.errorCookies, 400, 'no_cookie');
-    if (!deps.pending.sameBrowser(pending, browserSecret)) return refuse(t.errorOtherBrowser, 400, 'other_browser');
+    if (!pending || pending.realmId !== realm.realmId || pending.methodId !== realm.method.id) return refusal(c, realm, frame, t.errorExpired, 400, 'state_expired');
+    if (browserSecret === undefined) return refusal(c, realm, frame, t.errorCookies, 400, 'no_cookie');
+    if (!deps.pending.sameBrowser(pending, browserSecret)) return refusal(c, realm, frame, t.errorOtherBrowser, 400, 'other_browser');
 
     const outcome = await within(deps.timeoutMs, `${realm.method.id}: sign-in answer timed out`, (deadline) =>
       realm.method.finish(callback, pending.methodState, signInRequest(realm, state), deadline),
     );
     switch (outcome.kind) {
       case 'refused':
-        return refuse(fill(t.errorRefused, { error: outcome.detail }), 403, `idp_refused: ${outcome.detail}`);
+        return refusal(c, realm, frame, fill(t.errorRefused, { error: outcome.detail }), 403, `idp_refused: ${outcome.detail}`);
       case 'misconfigured':
       case 'unavailable':
         deps.log.error({ realm: realm.realmId, method: realm.method.id, outcome: outcome.kind, err: safeError(outcome.cause) }, 'browser sign-in failed: operator action may be needed');
@@ -225,6 +228,64 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
         appPasswordsHref,
       }),
     );
+  };
+
+  app.get('/signin/:realm/callback', async (c) => {
+    const here = found(c);
+    if (!here || here.realm.method.answeredBy === 'form-post') return notFound(c);
+    const { realm, frame } = here;
+    const callback = { url: new URL(`${redirectUriOf(realm)}${new URL(c.req.url).search}`) };
+    const state = realm.method.stateOf(callback);
+    if (!state) return refusal(c, realm, frame, frame.texts.errorBadRequest, 400, 'no_state');
+    return complete(c, realm, frame, await deps.pending.take(state), callback, state);
+  });
+
+  /*
+   * SAML's HTTP-POST binding: the IdP's page POSTs the answer here from its own site. A cross-site POST carries no
+   * SameSite=Lax cookie (and the cookie must stay Lax: None would let any site drive the page), so this step
+   * cannot tell which browser it is talking to and decides nothing about the person. It only
+   *   - reads RelayState, the unguessable state the start sent to the IdP, and takes that pending sign-in (once:
+   *     a replayed answer, an IdP-initiated one or one with a made-up RelayState finds none and is refused), and
+   *   - keeps the pending record and the answer server-side under a fresh one-time token, and sends the browser
+   *     on (303) to /saml/finish?answer=<token>, a same-site top-level GET that does carry the Lax cookie.
+   * There `complete` checks the cookie against the one this sign-in set before the answer is even validated, and
+   * the method checks the answer's InResponseTo against the request id kept in the pending record. So an answer
+   * carried to another browser (a victim's response posted by someone else, or an attacker's own response pushed
+   * into a victim's browser to sign them in as the attacker) meets a missing or different cookie and yields no
+   * code; the pending sign-in it spent just has to be started again.
+   */
+  const HANDOVER_MS = 60_000;
+  const acsBodyLimit = bodyLimit({ maxSize: 512 * 1024, onError: (c) => c.html(renderErrorPage(fallbackFrame, fallbackFrame.texts.errorBadRequest, undefined), 413) });
+
+  app.post('/signin/:realm/saml/acs', acsBodyLimit, async (c) => {
+    const here = found(c);
+    if (!here || here.realm.method.answeredBy !== 'form-post') return notFound(c);
+    const { realm, frame } = here;
+    const body = await c.req.parseBody();
+    const form = new URLSearchParams();
+    for (const name of ['SAMLResponse', 'RelayState']) if (typeof body[name] === 'string') form.set(name, body[name]);
+    const state = realm.method.stateOf({ url: new URL(redirectUriOf(realm)), form });
+    if (!state) return refusal(c, realm, frame, frame.texts.errorBadRequest, 400, 'no_state');
+    const pending = await deps.pending.take(state);
+    if (!pending || pending.realmId !== realm.realmId || pending.methodId !== realm.method.id) return refusal(c, realm, frame, frame.texts.errorExpired, 400, 'state_expired');
+    const token = await deps.pending.handOver(pending, form.toString(), HANDOVER_MS);
+    return c.redirect(`${startHref(realm.realmId)}/saml/finish?answer=${encodeURIComponent(token)}`, 303);
+  });
+
+  app.get('/signin/:realm/saml/finish', async (c) => {
+    const here = found(c);
+    if (!here || here.realm.method.answeredBy !== 'form-post') return notFound(c);
+    const { realm, frame } = here;
+    const held = await deps.pending.takeHandedOver(c.req.query('answer') ?? '');
+    const form = new URLSearchParams(held?.answer ?? '');
+    return complete(c, realm, frame, held?.record, { url: new URL(redirectUriOf(realm)), form }, form.get('RelayState') ?? '');
+  });
+
+  app.get('/signin/:realm/saml/metadata', (c) => {
+    const here = found(c);
+    const metadata = here?.realm.method.serviceProviderMetadata;
+    if (!here || !metadata) return notFound(c);
+    return c.body(metadata.call(here.realm.method, redirectUriOf(here.realm)), 200, { 'content-type': 'application/samlmetadata+xml; charset=utf-8' });
   });
 
   // App passwords: only with a page session from a staff sign-in; forms carry the session's token and must come
@@ -315,8 +376,10 @@ function nextLink(realm: SignInRealm, audience: Audience, t: SignInTexts): Start
   return undefined;
 }
 
+/** Where the IdP sends its answer: the OIDC redirect URI, or the SAML AssertionConsumerService URL. */
 function redirectUriOf(realm: SignInRealm): string {
-  return `${realm.page.publicUrl}/signin/${encodeURIComponent(realm.realmId)}/callback`;
+  const path = realm.method.answeredBy === 'form-post' ? 'saml/acs' : 'callback';
+  return `${realm.page.publicUrl}/signin/${encodeURIComponent(realm.realmId)}/${path}`;
 }
 
 function signInRequest(realm: SignInRealm, state: string): BrowserSignInRequest {

@@ -14,8 +14,15 @@ import type { Identity } from './vocabulary.js';
 export interface BrowserSignInMethod {
   /** As named in the config; appears in audit lines. */
   readonly id: string;
-  /** `oidc`, later `saml`. */
+  /** `oidc` or `saml`. */
   readonly type: string;
+  /**
+   * How the IdP's answer comes back: `redirect` (default), a GET to `/signin/<realm>/callback` with the answer in
+   * the query (OIDC); `form-post`, a cross-site POST of a form to `/signin/<realm>/saml/acs` (SAML HTTP-POST).
+   */
+  readonly answeredBy?: 'redirect' | 'form-post';
+  /** The service provider's metadata for the IdP, naming `callbackUrl` as where answers go (SAML). */
+  serviceProviderMetadata?(callbackUrl: string): string;
   /** Where to send the browser, and what `finish` will need to check the answer. */
   start(request: BrowserSignInRequest, deadline: Deadline): Promise<BrowserSignInStart>;
   /** The state value the IdP sent back (OIDC `state`, SAML `RelayState`), or undefined if there is none. */

@@ -27,6 +27,13 @@ export interface PendingSignIns {
   take(state: string): Promise<PendingSignIn | undefined>;
   /** Whether the cookie sent back is the one this sign-in set. */
   sameBrowser(record: PendingSignIn, browserSecret: string): boolean;
+  /**
+   * For an answer POSTed cross-site (SAML HTTP-POST), which arrives without the browser's SameSite cookie: the
+   * taken pending sign-in and the answer, kept server-side under a fresh one-time token for the browser's next
+   * (same-site) request, where the cookie is checked before the answer is looked at.
+   */
+  handOver(record: PendingSignIn, answer: string, lifetimeMs: number): Promise<string>;
+  takeHandedOver(token: string): Promise<{ record: PendingSignIn; answer: string } | undefined>;
 }
 
 export function createPendingSignIns(cache: TakingCache, now: () => number = Date.now): PendingSignIns {
@@ -42,6 +49,17 @@ export function createPendingSignIns(cache: TakingCache, now: () => number = Dat
       const record = JSON.parse(value) as PendingSignIn;
       return record.expiresAt > now() ? record : undefined;
     },
+    async handOver(record, answer, lifetimeMs) {
+      const token = randomBytes(32).toString('base64url');
+      await cache.set(handOverKey(token), JSON.stringify({ record, answer, until: now() + lifetimeMs }), lifetimeMs);
+      return token;
+    },
+    async takeHandedOver(token) {
+      const value = await cache.take(handOverKey(token));
+      if (value === undefined) return undefined;
+      const held = JSON.parse(value) as { record: PendingSignIn; answer: string; until: number };
+      return held.until > now() ? { record: held.record, answer: held.answer } : undefined;
+    },
     sameBrowser(record, browserSecret) {
       const expected = Buffer.from(record.browserHash);
       const actual = Buffer.from(digest(browserSecret));
@@ -52,6 +70,10 @@ export function createPendingSignIns(cache: TakingCache, now: () => number = Dat
 
 function digest(value: string): string {
   return hash('sha256', value, 'base64url');
+}
+
+function handOverKey(token: string): string {
+  return `signin:answer:${digest(token)}`;
 }
 
 function stateKey(state: string): string {

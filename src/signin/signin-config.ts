@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { samlServiceProviderShape } from '../connectors/saml/saml-config.js';
 import { SIGNIN_TEXT_KEYS } from './signin-text.js';
 
 /**
@@ -16,8 +17,35 @@ const oidcMethodSchema = z
   })
   .strict();
 
-/** One entry per kind of browser sign-in; SAML Web SSO joins this union. */
-export const browserSignInMethodSchema = z.discriminatedUnion('type', [oidcMethodSchema]);
+/**
+ * SAML 2.0 Web SSO: the AuthnRequest goes to the IdP's SSO URL in the browser (HTTP-Redirect binding), the answer
+ * comes back as an HTTP-POST to `<publicUrl>/signin/<realm>/saml/acs`, and the SP metadata is published at
+ * `<publicUrl>/signin/<realm>/saml/metadata`. The service-provider keys are those of the saml-ecp connector,
+ * except the ACS URL, which is always the page's own.
+ */
+const { assertionConsumerServiceUrl: _acsIsThePagesOwn, ...samlWebServiceProviderShape } = samlServiceProviderShape;
+
+const samlMethodSchema = z
+  .object({
+    type: z.literal('saml'),
+    /** The IdP's SSO endpoint for the HTTP-Redirect binding (Keycloak: …/realms/<realm>/protocol/saml). */
+    ssoUrl: z.url(),
+    ...samlWebServiceProviderShape,
+    /** Allows an http:// SSO URL. For tests on loopback only (the person types their password there). */
+    allowInsecureHttp: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.ssoUrl.startsWith('http:') && !value.allowInsecureHttp) {
+      ctx.addIssue({ code: 'custom', path: ['ssoUrl'], message: 'must be https:// (people type their password there; allowInsecureHttp is for loopback tests only)' });
+    }
+    if (!value.wantAssertionsSigned && !value.wantResponseSigned) {
+      ctx.addIssue({ code: 'custom', path: ['wantAssertionsSigned'], message: 'an unsigned answer proves nothing: keep wantAssertionsSigned, or set wantResponseSigned' });
+    }
+  });
+
+/** One entry per kind of browser sign-in. */
+export const browserSignInMethodSchema = z.discriminatedUnion('type', [oidcMethodSchema, samlMethodSchema]);
 
 const loopbackHttp = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 
@@ -62,3 +90,4 @@ export const signInPageSchema = z
 
 export type SignInPageConfig = z.output<typeof signInPageSchema>;
 export type BrowserSignInMethodConfig = z.output<typeof browserSignInMethodSchema>;
+export type SamlSignInMethodConfig = z.output<typeof samlMethodSchema>;

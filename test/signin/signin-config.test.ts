@@ -67,3 +67,39 @@ it('refuses app passwords without Redis, where a restart would lose them', async
   );
   expect(message).toMatch(/^config\.yaml:17:\d+ realms\[0\]\.signin\.appPasswords: app passwords need cache\.redis/);
 });
+
+const samlMethod = (extra = '', ssoUrl = 'https://idp.example.com/realms/corp/protocol/saml') => `      publicUrl: https://bridge.example.com
+      displayName: Contoso
+      method:
+        type: saml
+        ssoUrl: ${ssoUrl}
+        spEntityId: urn:kayako:bridge
+        idpEntityId: https://idp.example.com/realms/corp
+        idpCertificates: [MIIBszCCAVmgAwIBAgIUJ]
+${extra}`;
+
+it('takes a SAML Web SSO method with the SAML defaults, its ACS URL being always the page’s own', async () => {
+  const { loading } = await load(config(samlMethod()));
+  expect((await loading).realms[0]!.signin!.method).toMatchObject({
+    type: 'saml',
+    ssoUrl: 'https://idp.example.com/realms/corp/protocol/saml',
+    spEntityId: 'urn:kayako:bridge',
+    wantAssertionsSigned: true,
+    wantResponseSigned: false,
+    clockSkewSeconds: 30,
+    allowInsecureHttp: false,
+    attributes: { subject: 'nameId', groups: expect.arrayContaining(['groups', 'memberOf']) },
+  });
+  const withAcs = await load(config(samlMethod('        assertionConsumerServiceUrl: https://elsewhere.example/acs')));
+  await expect(withAcs.loading).rejects.toThrow(/realms\[0\]\.signin\.method\.assertionConsumerServiceUrl: unknown key/);
+});
+
+it('refuses a plain-http SSO URL and an answer with no signature asked for, naming the line', async () => {
+  const { path, loading } = await load(config(samlMethod('        wantAssertionsSigned: false', 'http://idp.example.com/sso')));
+  const message = await loading.then(
+    () => '',
+    (e: unknown) => (e as Error).message.replaceAll(path, 'config.yaml'),
+  );
+  expect(message).toMatch(/config\.yaml:\d+:\d+ realms\[0\]\.signin\.method\.ssoUrl: must be https:\/\//);
+  expect(message).toMatch(/config\.yaml:\d+:\d+ realms\[0\]\.signin\.method\.wantAssertionsSigned: an unsigned answer proves nothing/);
+});

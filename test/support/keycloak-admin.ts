@@ -135,13 +135,83 @@ export async function ensureSamlEcpClient(keycloak: KeycloakServerInfo): Promise
   // 409: an earlier test file of this run registered it already.
   if (created.status !== 201 && created.status !== 409) throw new Error(`Keycloak admin: creating the SAML client: HTTP ${created.status} ${await created.text()}`);
 
+  return { ...KEYCLOAK_SAML_CLIENT, ...(await samlDescriptor(keycloak)), ecpUrl: `${keycloak.issuer}/protocol/saml` };
+}
+
+/** The realm's SAML entity id and signing certificates, from its IdP descriptor. */
+async function samlDescriptor(keycloak: KeycloakServerInfo): Promise<{ idpEntityId: string; idpCertificates: string[] }> {
   const descriptor = await fetch(`${keycloak.issuer}/protocol/saml/descriptor`, { signal: AbortSignal.timeout(15_000) });
   if (descriptor.status !== 200) throw new Error(`Keycloak SAML descriptor: HTTP ${descriptor.status}`);
   const metadata = await descriptor.text();
   const idpCertificates = [...new Set([...metadata.matchAll(/<(?:ds:)?X509Certificate>([^<]+)<\/(?:ds:)?X509Certificate>/g)].map((m) => m[1]!.trim()))];
   const idpEntityId = /entityID="([^"]+)"/.exec(metadata)?.[1];
   if (idpCertificates.length === 0 || !idpEntityId) throw new Error('Keycloak SAML descriptor names no entity id or certificate');
-  return { ...KEYCLOAK_SAML_CLIENT, idpEntityId, ecpUrl: `${keycloak.issuer}/protocol/saml`, idpCertificates };
+  return { idpEntityId, idpCertificates };
+}
+
+export interface SamlWebSsoClientSpec {
+  /** The client id, which is the SP entity id. */
+  clientId: string;
+  /** The bridge's `/signin/<realm>/saml/acs` URLs the IdP may post to (exact). */
+  assertionConsumerServiceUrls: string[];
+}
+
+export interface KeycloakSamlWebSsoClient {
+  spEntityId: string;
+  /** The realm's SSO endpoint (HTTP-Redirect binding). */
+  ssoUrl: string;
+  idpEntityId: string;
+  idpCertificates: string[];
+}
+
+/**
+ * A SAML client for Web SSO through the browser, as docs/signin-codes.md tells an operator to set one up: answers
+ * by the HTTP-POST binding only, the Response and the assertion signed (RSA-SHA256), requests not signed, NameID
+ * the username, a group-list mapper (`groups`, names not paths) and the same attribute mappers as the ECP client
+ * (email as urn:oid:0.9.2342.19200300.100.1.3 with FriendlyName `mail`, first and last name, `jobTitle`).
+ */
+export async function createSamlWebSsoClient(keycloak: KeycloakServerInfo, spec: SamlWebSsoClientSpec): Promise<KeycloakSamlWebSsoClient> {
+  const userProperty = (name: string, property: string, attributeName: string, friendlyName: string) => ({
+    name,
+    protocol: 'saml',
+    protocolMapper: 'saml-user-property-mapper',
+    config: { 'user.attribute': property, 'attribute.name': attributeName, 'friendly.name': friendlyName, 'attribute.nameformat': 'URI Reference' },
+  });
+  await adminPost(keycloak, '/clients', {
+    clientId: spec.clientId,
+    protocol: 'saml',
+    enabled: true,
+    frontchannelLogout: false,
+    redirectUris: spec.assertionConsumerServiceUrls,
+    attributes: {
+      'saml.force.post.binding': 'true',
+      'saml.client.signature': 'false',
+      'saml.assertion.signature': 'true',
+      'saml.server.signature': 'true',
+      'saml.signature.algorithm': 'RSA_SHA256',
+      'saml.authnstatement': 'true',
+      saml_force_name_id_format: 'true',
+      saml_name_id_format: 'username',
+    },
+    protocolMappers: [
+      {
+        name: 'groups',
+        protocol: 'saml',
+        protocolMapper: 'saml-group-membership-mapper',
+        config: { 'attribute.name': 'groups', 'attribute.nameformat': 'Basic', single: 'false', 'full.path': 'false' },
+      },
+      userProperty('email', 'email', 'urn:oid:0.9.2342.19200300.100.1.3', 'mail'),
+      userProperty('given name', 'firstName', 'urn:oid:2.5.4.42', 'givenName'),
+      userProperty('surname', 'lastName', 'urn:oid:2.5.4.4', 'surname'),
+      {
+        name: 'jobTitle',
+        protocol: 'saml',
+        protocolMapper: 'saml-user-attribute-mapper',
+        config: { 'user.attribute': 'jobTitle', 'attribute.name': 'jobTitle', 'attribute.nameformat': 'Basic' },
+      },
+    ],
+  });
+  return { spEntityId: spec.clientId, ssoUrl: `${keycloak.issuer}/protocol/saml`, ...(await samlDescriptor(keycloak)) };
 }
 
 /** A master-realm admin token (admin-cli password grant) for the set-up calls below. */

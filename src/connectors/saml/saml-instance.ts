@@ -14,6 +14,14 @@ export interface SamlInstanceOptions {
   pendingRequests: CacheProvider;
   /** How long a request id stays valid. */
   requestLifetimeMs: number;
+  /**
+   * How the AuthnRequest travels: `HTTP-POST` (default) gives it plain, for a SOAP body or an HTML form;
+   * `HTTP-Redirect` deflates it into the IdP URL's query (Web SSO through the browser), signed there when
+   * `signRequests` is set.
+   */
+  requestBinding?: 'HTTP-POST' | 'HTTP-Redirect';
+  /** The AuthnRequest's ID (default node-saml's own random id). */
+  requestId?: () => string;
 }
 
 export function createSamlInstance(config: SamlServiceProviderConfig, options: SamlInstanceOptions): SAML {
@@ -34,9 +42,10 @@ export function createSamlInstance(config: SamlServiceProviderConfig, options: S
     allowCreate: true,
     disableRequestedAuthnContext: config.authnContext.length === 0,
     authnContext: config.authnContext,
-    // The plain AuthnRequest (not deflated): it travels inside a SOAP body or an HTML form, never in a URL.
-    authnRequestBinding: 'HTTP-POST',
-    skipRequestCompression: true,
+    // HTTP-POST: the plain AuthnRequest (not deflated), inside a SOAP body or an HTML form, never in a URL.
+    authnRequestBinding: options.requestBinding ?? 'HTTP-POST',
+    skipRequestCompression: (options.requestBinding ?? 'HTTP-POST') === 'HTTP-POST',
+    ...(options.requestId ? { generateUniqueId: options.requestId } : {}),
   };
   if (config.signRequests) {
     samlConfig.privateKey = config.signRequests.privateKey;
