@@ -23,6 +23,9 @@ const MAX_PASSWORD_LENGTH = 1024;
 const MAX_INTERFACE_LENGTH = 32;
 // Control characters have no business in a username and would corrupt log lines and LDAP filters.
 const CONTROL_CHARS = /[\u0000-\u001F\u007F]/;
+// U+FFFE and U+FFFF are not characters XML 1.0 can carry: the answer would drop them, and Kayako would link the
+// account under another name than the one typed (or under none at all).
+const NOT_IN_XML = /[\uFFFE\uFFFF]/;
 
 /**
  * Parses an `application/x-www-form-urlencoded` body (the bytes as received; a string is read as UTF-8). Kayako
@@ -43,6 +46,7 @@ export function parseLoginShareForm(body: Buffer | string, audience: Audience): 
   if (!trimmedUsername) return { kind: 'malformed', reason: 'username is missing' };
   if (trimmedUsername.length > MAX_USERNAME_LENGTH) return { kind: 'malformed', reason: 'username is too long' };
   if (CONTROL_CHARS.test(trimmedUsername)) return { kind: 'malformed', reason: 'username has control characters' };
+  if (NOT_IN_XML.test(trimmedUsername)) return { kind: 'malformed', reason: 'username has characters an XML answer cannot carry (U+FFFE, U+FFFF)' };
   if (!password) return { kind: 'malformed', reason: 'password is missing', username: trimmedUsername };
   if (password.length > MAX_PASSWORD_LENGTH) {
     return { kind: 'malformed', reason: 'password is too long', username: trimmedUsername };
