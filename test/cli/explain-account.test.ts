@@ -23,7 +23,7 @@ describe('explain applies the realm\'s account settings', () => {
     await writeFile(join(dir, 'rules.yaml'), 'defaults:\n  staff: { team: Support }\nunmatched: { staff: default }\nrules: []\n');
     await writeFile(join(dir, 'config.yaml'), `connectors:\n  - { id: a, type: local, users: [] }\nrealms:\n  - id: r\n    secret: "${'x'.repeat(16)}"\n    rules: rules.yaml\n    connectors: [{ use: a }]\n    staff: { usernameForm: local-part }\n`);
     await writeFile(join(dir, 'jdoe.json'), JSON.stringify({ username: 'jdoe@corp.example', emails: ['jdoe@corp.example'], displayName: 'J Doe' }));
-    const args = ['--config', join(dir, 'config.yaml'), '--audience', 'staff', '--identity', join(dir, 'jdoe.json')];
+    const args = ['--config', join(dir, 'config.yaml'), '--audience', 'staff', '--interface', 'staff', '--identity', join(dir, 'jdoe.json')];
     const refused = await runCli(runExplain, args);
     expect(refused.stdout).toContain('refused by the realm\'s account settings before the rules (staff_username_form');
     expect(refused.stdout).toContain('<message>Please sign in with the username jdoe, so that you keep a single staff account.</message>');

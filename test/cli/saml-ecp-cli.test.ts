@@ -84,13 +84,13 @@ describe('explain --login with a saml-ecp connector', () => {
   });
 
   it('reports a refused answer with its reason, without evaluating rules', async () => {
-    const { code, stdout } = await runCli(runExplain, ['--config', configPath, '--login', 'erin', '--password-stdin'], { stdin: 'wrong' });
+    const { code, stdout } = await runCli(runExplain, ['--config', configPath, '--audience', 'user', '--login', 'erin', '--password-stdin'], { stdin: 'wrong' });
     expect(code).toBe(1);
     expect(stdout).toContain('invalid_credentials');
 
     idp.answer = (request) => idp.signedAnswer(request, { audience: 'https://someone-else.example.test' });
     try {
-      const refused = await runCli(runExplain, ['--config', configPath, '--login', 'erin', '--password-stdin'], { stdin: PASSWORD });
+      const refused = await runCli(runExplain, ['--config', configPath, '--audience', 'user', '--login', 'erin', '--password-stdin'], { stdin: PASSWORD });
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(/connector campus: misconfigured.*audience/);
     } finally {

@@ -86,7 +86,7 @@ ${REALM}`),
   - id: corp
     type: oicd
 ${REALM}`),
-    ).toEqual(['config.yaml:3:11 connectors[0].type: unknown connector type "oicd" — did you mean "oidc"? (known: local, oidc)']);
+    ).toEqual(['config.yaml:3:11 connectors[0].type: unknown connector type "oicd" — did you mean "oidc"? (known: local, oidc, ldap, saml-ecp)']);
     expect(
       await problems(`connectors:
   - id: corp
