@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +92,19 @@ describe('serve', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('cannot start, the configuration is invalid');
     expect(stderr).toContain(`${join(dir, 'config.yaml')}:6:13 realms[0].secret: environment variable MISSING_SECRET is not set`);
+  });
+
+  it('says which config key to change when its port is taken by another process', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const { code, stderr } = await runCli(runServe, [], { env: { LOGINSHARE_PORT: String(port), LOGINSHARE_OPS_PORT: '0' } });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`server.host 127.0.0.1, server.port ${port}: 127.0.0.1:${port} is already in use by another process (EADDRINUSE); change server.port or server.host in the config, or LOGINSHARE_HOST / LOGINSHARE_PORT`);
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses to start when a realm names a rules file that is not there, at that realm\'s rules: line', async () => {
