@@ -285,9 +285,9 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     connectors,
     async listen() {
       const timeouts = { keepAliveTimeoutMs: config.server.keepAliveTimeoutMs, headersTimeoutMs: config.server.headersTimeoutMs };
-      const port = await listenOn(loginShareListener, config.server.host, config.server.port, servers, timeouts);
+      const port = await listenOn(loginShareListener, 'server', config.server.host, config.server.port, servers, timeouts);
       const opsPort = config.ops.enabled
-        ? await listenOn(getRequestListener(opsApp.fetch), config.ops.host, config.ops.port, servers, timeouts)
+        ? await listenOn(getRequestListener(opsApp.fetch), 'ops', config.ops.host, config.ops.port, servers, timeouts)
         : undefined;
       log.info({ version: BUILD_INFO.version, node: BUILD_INFO.node, port, opsPort, realms: [...realms.keys()] }, 'loginshare-bridge listening');
       // Discovery in the background, so the first login is not the slow one; failures retry on demand.
@@ -317,6 +317,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
 
 function listenOn(
   listener: RequestListener,
+  section: 'server' | 'ops',
   hostname: string,
   port: number,
   servers: Server[],
@@ -327,10 +328,24 @@ function listenOn(
     // An ingress or load balancer that keeps idle connections longer than this would see them reset under it.
     server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
     server.headersTimeout = timeouts.headersTimeoutMs;
-    server.once('error', reject);
+    // The operator needs the config key to change, not only the socket error.
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, section, hostname, port)));
     server.listen(port, hostname, () => resolve((server.address() as AddressInfo).port));
     servers.push(server);
   });
+}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'is already in use by another process',
+  EACCES: 'may not be opened by this user (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'is not an address of this machine',
+};
+
+function listenError(err: NodeJS.ErrnoException, section: 'server' | 'ops', hostname: string, port: number): Error {
+  const problem = err.code ? LISTEN_PROBLEMS[err.code] : undefined;
+  if (!problem) return err;
+  const env = section === 'server' ? 'LOGINSHARE_HOST / LOGINSHARE_PORT' : 'LOGINSHARE_OPS_HOST / LOGINSHARE_OPS_PORT';
+  return new Error(`${section}.host ${hostname}, ${section}.port ${port}: ${hostname}:${port} ${problem} (${err.code}); change ${section}.port or ${section}.host in the config, or ${env}`, { cause: err });
 }
 
 /** A connector's warm-up (discovery, keys), bounded like a login is. */

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigFileError } from '../config/file-errors.js';
 import { loadConfig } from '../config/load-config.js';
+import { unreadableRulesFiles } from '../config/rules-files.js';
 import { checkRuleReferences, loadRulesFile } from '../rules/index.js';
 
 import type { CliCommand } from './cli-io.js';
@@ -29,8 +30,11 @@ export const runCheck: CliCommand = async (args, io) => {
     const { path } = resolveConfigPath(values.config, io.env);
     try {
       const config = await loadConfig(path, io.env);
-      io.stdout.write(`ok   ${config.file} (${config.connectors.length} connectors, ${config.realms.length} realms)\n`);
-      for (const realm of config.realms) rulesFiles.add(realm.rulesPath);
+      const unreadable = await unreadableRulesFiles(config);
+      if (unreadable.length > 0) problems.push(new ConfigFileError(unreadable.map((u) => u.issue)).message);
+      else io.stdout.write(`ok   ${config.file} (${config.connectors.length} connectors, ${config.realms.length} realms)\n`);
+      const missing = new Set(unreadable.map((u) => u.rulesPath));
+      for (const realm of config.realms) if (!missing.has(realm.rulesPath)) rulesFiles.add(realm.rulesPath);
       known = { connectors: config.connectors.map((c) => c.id), realms: config.realms.map((r) => r.id) };
     } catch (err) {
       problems.push(describe(err));

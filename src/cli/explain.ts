@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Audience, Identity } from '../login/vocabulary.js';
 import { createConnector } from '../connectors/registry.js';
 import { loadConfig } from '../config/load-config.js';
+import { assertRulesFilesReadable } from '../config/rules-files.js';
 import { answerIdentity, applyAccountPolicy, askConnectors, refusedByRealm, withRealmDenial } from '../loginshare/login-flow.js';
 import { realmMessages } from '../loginshare/messages.js';
 import { createRealm, routeConnectors } from '../realm/realm.js';
@@ -81,6 +82,7 @@ export const runExplain: CliCommand = async (args, io) => {
 
   try {
     const config = await loadConfig(resolveConfigPath(values.config, io.env).path, io.env);
+    await assertRulesFilesReadable(config);
     const realm = values.realm ? config.realms.find((r) => r.id === values.realm) : config.realms[0];
     if (!realm) return usage(io, `no realm "${values.realm}" in ${config.file}`);
     const staffInterface = audience === 'staff' ? values.interface!.trim().toLowerCase() : undefined;

@@ -48,17 +48,27 @@ export async function openLockoutAccess(flags: { config?: string | undefined; op
   // The command's own output is on stdout: its audit line goes to stderr when the config's audit stream is stdout.
   const audit = cliAudit(config.log.audit === 'stdout' ? 'stderr' : config.log.audit);
   const by = operatorName();
+  const where = `Redis ${redactedUrl(config.cache.redis.url)}`;
+  // A Redis that does not answer is said with the config key that names it, not as a bare client error.
+  const fromRedis = async <T>(operation: () => Promise<T>): Promise<T> => {
+    try {
+      return await operation();
+    } catch (err) {
+      if (err instanceof LockoutAccessError) throw err;
+      throw new LockoutAccessError(`${where} (cache.redis in ${config.file}) did not answer: ${(err as Error).message}`);
+    }
+  };
   return {
-    where: `Redis ${redactedUrl(config.cache.redis.url)}`,
+    where,
     async list(realmId) {
       checkRealm(realmId);
-      const lockouts = await throttle.lockouts(realmId);
+      const lockouts = await fromRedis(() => throttle.lockouts(realmId));
       audit.info({ event: 'lockouts_listed', via: 'cli', by, realm: realmId ?? null, count: lockouts.length }, 'lockouts listed');
       return lockouts;
     },
     async unlock(realmId, username) {
       checkRealm(realmId);
-      const wasLocked = await throttle.unlock(realmId, username);
+      const wasLocked = await fromRedis(() => throttle.unlock(realmId, username));
       audit.info({ event: 'unlock', via: 'cli', by, realm: realmId, username, wasLocked }, wasLocked ? 'lockout cleared' : 'unlock asked for a username that was not locked');
       return wasLocked;
     },

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createBridge } from '../bridge.js';
 import { loadConfig, type BridgeConfig } from '../config/load-config.js';
+import { assertRulesFilesReadable } from '../config/rules-files.js';
 import type { CliCommand, CliIO } from './cli-io.js';
 import { describe } from './check.js';
 import { resolveConfigPath } from './config-path.js';
@@ -25,6 +26,7 @@ export const runServe: CliCommand = async (args, io) => {
   let config: BridgeConfig;
   try {
     config = await loadConfig(path, io.env);
+    await assertRulesFilesReadable(config);
   } catch (err) {
     io.stderr.write(`loginshare-bridge: cannot start, the configuration is invalid:\n${describe(err)}\n`);
     return 1;

@@ -113,7 +113,7 @@ export const configSchema = z
         readinessIntervalMs: z.number().int().min(100).max(60_000).default(2_000),
         /** Bound on one readiness check (an IdP that never answers counts as failed after this). */
         readinessCheckTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
-        /** Bearer token of the operators' endpoints (/admin/lockouts, /admin/unlock); absent = those endpoints are off. */
+        /** Bearer token of the operators' endpoints (/admin/lockouts, /admin/unlock, /admin/realms/…); absent = those endpoints are off. */
         adminToken: z.string().min(16, 'at least 16 characters (generate one: openssl rand -hex 32)').optional(),
       })
       .strict()

@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +92,56 @@ describe('serve', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('cannot start, the configuration is invalid');
     expect(stderr).toContain(`${join(dir, 'config.yaml')}:6:13 realms[0].secret: environment variable MISSING_SECRET is not set`);
+  });
+
+  it('says which config key to change when its port is taken by another process', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const { code, stderr } = await runCli(runServe, [], { env: { LOGINSHARE_PORT: String(port), LOGINSHARE_OPS_PORT: '0' } });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`server.host 127.0.0.1, server.port ${port}: 127.0.0.1:${port} is already in use by another process (EADDRINUSE); change server.port or server.host in the config, or LOGINSHARE_HOST / LOGINSHARE_PORT`);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('refuses to start when a realm names a rules file that is not there, at that realm\'s rules: line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lsb-serve-'));
+    await writeFile(join(dir, 'config.yaml'), MISSING_RULES_CONFIG);
+    await writeFile(join(dir, 'rules.yaml'), 'rules: []\n');
+    const { code, stderr } = await runCli(runServe, ['--config', join(dir, 'config.yaml')], { env: {} });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${join(dir, 'config.yaml')}:12:12 realms[1].rules: rules file ${join(dir, 'missing.yaml')} not found`);
+    expect(stderr).not.toContain('realms[0].rules');
+  });
+});
+
+/** Two realms: the first's rules file exists, the second's (line 12) does not. */
+const MISSING_RULES_CONFIG = `connectors:
+  - id: a
+    type: local
+realms:
+  - id: r
+    secret: ${'s'.repeat(16)}
+    rules: rules.yaml
+    connectors: [{ use: a }]
+  - id: q
+    secret: ${'s'.repeat(16)}
+    connectors: [{ use: a }]
+    rules: missing.yaml
+`;
+
+describe('check: a realm whose rules file is missing', () => {
+  it('names the config line of that realm and still checks the other rules files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lsb-check-'));
+    await writeFile(join(dir, 'config.yaml'), MISSING_RULES_CONFIG);
+    await writeFile(join(dir, 'rules.yaml'), 'rules:\n  - name: x\n    when: { groups: { any: [A] } }\n    set: { usergrup: B }\n');
+    const { code, stderr } = await runCli(runCheck, ['--config', join(dir, 'config.yaml')], { env: {} });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${join(dir, 'config.yaml')}:12:12 realms[1].rules: rules file ${join(dir, 'missing.yaml')} not found`);
+    expect(stderr).toContain(`${join(dir, 'rules.yaml')}:4:`);
   });
 });
 

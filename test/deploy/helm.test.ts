@@ -736,7 +736,7 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
         config: {
           connectors: [
             { id: 'corp', type: 'oidc', issuer: 'https://idp.example.com/realms/corp', clientId: 'kayako-bridge', clientSecret: '${CORP_CLIENT_SECRET}' },
-            { id: 'ad', type: 'ldap', url: 'ldaps://dc.example.com', bindDN: 'CN=svc-kayako,OU=Service,DC=example,DC=com', bindPassword: '${LDAP_BIND_PASSWORD}' },
+            { id: 'ad', type: 'ldap', directory: 'active-directory', urls: ['ldaps://dc.example.com'], serviceAccount: { dn: 'CN=svc-kayako,OU=Service,DC=example,DC=com', password: '${LDAP_BIND_PASSWORD}' }, userSearch: { base: 'DC=example,DC=com' } },
           ],
         },
         secrets: { fromSecret: { LDAP_BIND_PASSWORD: { name: 'ldap-bind', key: 'password' } } },
@@ -791,6 +791,13 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       const given = (parseYaml(await readFile(fixture('config-text'), 'utf8')) as { config: string }).config;
       const literal = await overlay('text-literal', { config: given.replace('${CORP_CLIENT_SECRET}', 'an-inline-client-secret') });
       expect(await renderError([fixture('config-text'), literal])).toContain('connectors[0].clientSecret must be a ${NAME} reference');
+      const ldapAccount = given.replace(
+        '\nserver:\n',
+        '\n  - id: dir\n    type: ldap\n    urls: [ldaps://ldap.example.com]\n    serviceAccount: { dn: "cn=svc,dc=example,dc=com", password: an-inline-bind-password }\nserver:\n',
+      );
+      expect(ldapAccount).toContain('an-inline-bind-password');
+      const ldapLiteral = await overlay('text-ldap-literal', { config: ldapAccount });
+      expect(await renderError([fixture('config-text'), ldapLiteral])).toContain('connectors[1].serviceAccount.password must be a ${NAME} reference');
       const pasted = await overlay('text-pasted', { config: `${given}# TEST-corp-client-secret-6f1d2c\n` });
       expect(await renderError([fixture('config-text'), pasted])).toContain('CORP_CLIENT_SECRET appears literally');
       const broken = await overlay('text-broken', { config: 'realms: [\n' });

@@ -162,6 +162,22 @@ describe('the unlock and lockouts commands through a running bridge\'s ops port 
     const result = await runCli(runUnlock, ['--realm', 'corp', '--config', config, 'una']);
     expect(result).toMatchObject({ code: 2, stderr: expect.stringMatching(/has no cache\.redis: each replica keeps its lockouts in its own memory.*--ops-url/) });
   });
+
+  it('with a Redis in the config that does not answer, names that Redis and the config file', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'lsb-lockouts-'));
+    const config = join(dir, 'config.yaml');
+    await writeFile(config, `cache:\n  redis: { url: "redis://127.0.0.1:${closed}", connectTimeoutMs: 300 }\nconnectors:\n  - { id: local, type: local, users: [] }\nrealms:\n  - id: corp\n    secret: 0123456789abcdef0123\n    rules: rules.yaml\n    connectors: [{ use: local }]\n`);
+    const listed = await runCli(runLockouts, ['--config', config]);
+    expect(listed).toMatchObject({ code: 2, stderr: expect.stringContaining(`lockouts: Redis redis://127.0.0.1:${closed} (cache.redis in ${config}) did not answer: `) });
+    const unlocked = await runCli(runUnlock, ['--realm', 'corp', '--config', config, 'una']);
+    expect(unlocked).toMatchObject({ code: 2, stderr: expect.stringContaining(`unlock: Redis redis://127.0.0.1:${closed} (cache.redis in ${config}) did not answer: `) });
+  });
 });
 
 describeWithServer('redis', 'lockouts shared through a real redis-server', (redis) => {

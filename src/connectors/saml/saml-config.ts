@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost } from '../oidc/oidc-config.js';
 import { SAML_DIALECTS } from './idp-dialects.js';
 
 /**
@@ -109,6 +110,13 @@ export const samlEcpConnectorSchema = z
   .superRefine((value, ctx) => {
     if (value.ecpUrl.startsWith('http:') && !value.allowInsecureHttp) {
       ctx.addIssue({ code: 'custom', path: ['ecpUrl'], message: 'must be https:// (the password travels in it; allowInsecureHttp is for loopback tests only)' });
+    } else if (value.ecpUrl.startsWith('http:') && !isLoopbackHost(new URL(value.ecpUrl).hostname)) {
+      // The password travels in this request: allowInsecureHttp never sends it in clear text across a network.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ecpUrl'],
+        message: `${value.ecpUrl} is plain http to ${new URL(value.ecpUrl).hostname}, which is not a loopback host: use https:// (allowInsecureHttp covers 127.0.0.0/8, ::1 and localhost only)`,
+      });
     }
     if (!value.wantAssertionsSigned && !value.wantResponseSigned) {
       ctx.addIssue({ code: 'custom', path: ['wantAssertionsSigned'], message: 'an unsigned answer proves nothing: keep wantAssertionsSigned, or set wantResponseSigned' });

@@ -305,11 +305,17 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 {{- if eq $mode "text" -}}
-{{- range $key := list "clientSecret" "bindPassword" "password" -}}
+{{- range $key := list "clientSecret" "password" -}}
 {{- range $i, $connector := $cfg.connectors -}}
 {{- if and (hasKey $connector $key) (not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$" (toString (get $connector $key)))) -}}
 {{- fail (printf "config: connectors[%d].%s must be a ${NAME} reference: the value lives in a Secret, never in the ConfigMap" $i $key) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $i, $connector := $cfg.connectors -}}
+{{- $account := get $connector "serviceAccount" -}}
+{{- if and (kindIs "map" $account) (hasKey $account "password") (not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$" (toString (get $account "password")))) -}}
+{{- fail (printf "config: connectors[%d].serviceAccount.password must be a ${NAME} reference: the value lives in a Secret, never in the ConfigMap" $i) -}}
 {{- end -}}
 {{- end -}}
 {{- range $i, $realm := $cfg.realms -}}
