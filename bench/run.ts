@@ -20,6 +20,7 @@ import type { ProcessStats, StatsCommands } from './process-stats.js';
 import { Report, type CacheRow, type SaturationRound } from './report.js';
 import { measureNodeFloor, measureStartup, type StartupTiming } from './startup.js';
 import { writeMarkdown } from './markdown.js';
+import { CHART_MEMORY_LIMIT_MIB, podHeapFlags } from './pod-heap.js';
 
 /**
  * `npm run bench` — the bridge (C) against the IdP alone (A), a minimal plain-Node handler (B) and the named
@@ -47,6 +48,8 @@ const HELP = `Usage: npm run bench [-- options]
   --c-node-flags=S   the same for target C, e.g. --c-node-flags="--max-semi-space-size=32 --trace-gc"
   --calibrate        A/A check of the harness itself: a second copy of the bridge runs in B's place, so C/B
                      shows the harness's own bias and noise (ideally 1.00); measurements 1, 2 and 5 only
+  --pod-memory MIB   B, N and C get the V8 heap Node sizes for a container with this memory limit (default
+                     ${CHART_MEMORY_LIMIT_MIB}, the Helm chart's limit; 0: the heap this machine's memory gives)
   --keep             keep the scratch directory (configs, C's audit and log files) and print where it is
 `;
 
@@ -67,6 +70,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'string' },
     'b-node-flags': { type: 'string' },
     'c-node-flags': { type: 'string' },
+    'pod-memory': { type: 'string' },
     keep: { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
     only: { type: 'string' },
@@ -175,6 +179,9 @@ async function mkdirIn(parent: string, name: string): Promise<string> {
 }
 
 const nodeFlags = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
+/** Each target as in a pod of the chart's size: the heap Node would size from its memory limit (see pod-heap.ts). */
+const podMemoryMiB = num(flags['pod-memory'], CHART_MEMORY_LIMIT_MIB);
+const podHeap = podHeapFlags(podMemoryMiB);
 
 const profiling = (name: string): string[] =>
   flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(flags.profile)}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
@@ -190,6 +197,7 @@ try {
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free)`,
     pinning: pin ? `target on CPU ${CPU_TARGET}; load generator and IdP on CPU ${CPU_REST} (taskset)` : 'none (the OS schedules all processes on all CPUs)',
+    'V8 heap of B, N and C': podHeap.length > 0 ? `as Node sizes it under a ${podMemoryMiB} MiB container limit (${podHeap.join(' ')})` : "as Node sizes it from this machine's memory",
     'load generator': 'bench/loadgen.ts, undici Pool, its own process',
     'target B upstream client': flags['baseline-client'] ?? 'undici',
     mode: `${smoke ? 'smoke (tiny load: the numbers mean nothing)' : 'full'}${flags.calibrate ? '; calibration (B is a second copy of the bridge)' : ''}`,
@@ -222,15 +230,16 @@ try {
   }
 
   log('starting target B, target N, target C and the load generator');
-  const baselineFlags = ['--expose-gc', ...profiling('B'), ...nodeFlags(flags['b-node-flags'])];
+  const baselineFlags = ['--expose-gc', ...podHeap, ...profiling('B'), ...nodeFlags(flags['b-node-flags'])];
   const baseline = flags.calibrate
     ? await start<StatsCommands>('target B (calibration: the bridge)', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: await mkdirIn(scratch, 'b') }))], CPU_REST, baselineFlags)
     : await start<StatsCommands>('target B', 'baseline.js', [issuer, flags['baseline-client'] ?? 'undici'], CPU_REST, baselineFlags);
   if (flags.calibrate) report.calibration();
-  const naive = await start<StatsCommands>('target N', 'naive-target.js', [issuer], CPU_REST, ['--expose-gc', ...profiling('N')]);
+  const naive = await start<StatsCommands>('target N', 'naive-target.js', [issuer], CPU_REST, ['--expose-gc', ...podHeap, ...profiling('N')]);
   const bridgeDir = await mkdirIn(scratch, 'c');
   const bridge = await start<BridgeCommands>('target C', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: bridgeDir, ...(samlEcp ? { samlEcp } : {}) }))], CPU_REST, [
     '--expose-gc',
+    ...podHeap,
     ...profiling('C'),
     ...nodeFlags(flags['c-node-flags']),
   ]);

@@ -96,7 +96,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     onResult: (result) => metrics.groupCache.inc({ result }),
   };
   for (const section of config.connectors) {
-    const connector = createConnector(section, { groupCache });
+    const connector = await createConnector(section, { groupCache });
     metrics.circuitState.set({ connector: connector.id }, 0);
     const breaker = withCircuitBreaker(connector, {
         failureThreshold: config.security.circuitBreaker.failureThreshold,

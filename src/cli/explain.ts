@@ -109,10 +109,10 @@ export const runExplain: CliCommand = async (args, io) => {
     } else {
       const password = await readSecret(io, { env: values['password-env'], stdin: values['password-stdin'] }, 'Password: ');
       if (!password) return usage(io, 'no password given');
-      const routes = realm.connectors.map((route) => ({
-        connector: createConnector(config.connectors.find((c) => c.id === route.use)!, {}),
+      const routes = await Promise.all(realm.connectors.map(async (route) => ({
+        connector: await createConnector(config.connectors.find((c) => c.id === route.use)!, {}),
         ...(route.domains ? { domains: route.domains } : {}),
-      }));
+      })));
       const username = values.login!;
       const attempt = { username, password, endUserIp: '', audience, realmId: realm.id, ...(staffInterface ? { staffInterface } : {}) };
       const { outcome, connectorId } = await askConnectors(routeConnectors(routes, username), attempt, {
