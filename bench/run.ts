@@ -106,7 +106,7 @@ const plan = {
     durationMs: smoke ? 700 : 8_000,
   },
   /** 7: an ECP login through the bridge against the ECP round trip alone, open loop, rounds alternating. */
-  saml: { rate: smoke ? 20 : 100, rounds: smoke ? 1 : 3, warmupMs: smoke ? 200 : 2_000, durationMs: smoke ? 600 : 5_000 },
+  saml: { rate: smoke ? 20 : 25, rounds: smoke ? 1 : 3, warmupMs: smoke ? 200 : 2_000, durationMs: smoke ? 600 : 5_000 },
   realistic: { tokenDelayMs: 80, graphDelayMs: 60, groups: 250, rate: smoke ? 25 : 20, durationMs: smoke ? 600 : 6_000 },
   cache: { logins: smoke ? 400 : 10_000, users: smoke ? 40 : 500, connections: smoke ? 8 : 50 },
   startups: smoke ? 1 : 5,

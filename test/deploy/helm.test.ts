@@ -333,7 +333,7 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
 
     it('starts the built CLI with the mounted config and names ports http 8080 and ops 9090', () => {
       const container = bridgeContainer(renderedFixture('defaults'));
-      expect(container.command).toEqual(['node', 'dist/cli/main.js', 'serve', '--config', '/etc/loginshare-bridge/config.yaml']);
+      expect(container.command).toEqual(['node', '--max-semi-space-size=16', 'dist/cli/main.js', 'serve', '--config', '/etc/loginshare-bridge/config.yaml']);
       expect(container.ports).toEqual([
         expect.objectContaining({ name: 'http', containerPort: 8080 }),
         expect.objectContaining({ name: 'ops', containerPort: 9090 }),

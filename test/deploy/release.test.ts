@@ -60,7 +60,18 @@ describe('deploy/Dockerfile', () => {
     expect(lines).toContain('STOPSIGNAL SIGTERM');
     // Exec form: a shell-form ENTRYPOINT would make /bin/sh PID 1, and sh does not pass SIGTERM on.
     const entrypoint = lines.find((line) => line.startsWith('ENTRYPOINT '));
-    expect(JSON.parse(entrypoint!.slice('ENTRYPOINT '.length))).toEqual(['node', 'dist/cli/main.js']);
+    expect(JSON.parse(entrypoint!.slice('ENTRYPOINT '.length))).toEqual(['node', '--max-semi-space-size=16', 'dist/cli/main.js']);
+  });
+
+  it('starts node with the flags the benchmark measures the pod with', async () => {
+    // bench/ is compiled apart from the tests: its IMAGE_NODE_FLAGS is read as text.
+    const bench = await readFile(`${repoRoot}bench/pod-heap.ts`, 'utf8');
+    const flags = JSON.parse(/IMAGE_NODE_FLAGS: readonly string\[\] = (\[[^\]]*\])/.exec(bench)![1]!.replaceAll("'", '"')) as string[];
+    const lines = await dockerInstructions();
+    const entrypoint = JSON.parse(lines.find((line) => line.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
+    expect(entrypoint.slice(1, -1)).toEqual(flags);
+    const deployment = await readFile(`${repoRoot}deploy/helm/loginshare-bridge/templates/deployment.yaml`, 'utf8');
+    expect(deployment).toContain(`command: ["node", ${flags.map((f) => `"${f}"`).join(', ')}, "dist/cli/main.js"`);
   });
 });
 
