@@ -24,17 +24,8 @@ const sampleEntrySchema = z
 
 const sampleListSchema = z.array(sampleEntrySchema);
 
-export interface SampleIdentity {
-  realm?: string;
-  audience: 'user' | 'staff';
-  interface?: string;
-  connector: string;
-  subject: string;
-  username: string;
-  emails: string[];
-  groups: string[];
-  claims: Record<string, unknown>;
-}
+/** One person of a sample: an identity-log entry as the rules see it; the realm optional, no time. */
+export type SampleIdentity = Omit<IdentityLogEntry, 'time' | 'realm'> & { realm?: string };
 
 export async function loadIdentitySample(path: string): Promise<SampleIdentity[]> {
   return parseIdentitySample(await readOperatorFile(path), path);

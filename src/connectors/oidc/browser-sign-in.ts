@@ -4,7 +4,7 @@ import type { LoginOutcome } from '../../login/vocabulary.js';
 import type { Deadline } from '../../login/deadline.js';
 import { createGroupResolver, type GroupCacheOptions } from '../../groups/index.js';
 import type { OidcConnectorConfig } from './oidc-config.js';
-import { buildConfiguration, failureFromError, OidcConnectorError, withGroups } from './oidc-connector.js';
+import { failureFromError, sharedDiscovery, OidcConnectorError, withGroups } from './oidc-connector.js';
 import { createUpstreamFetch, withLogin } from './upstream-fetch.js';
 
 /**
@@ -38,14 +38,7 @@ export function createOidcBrowserSignIn(connector: OidcConnectorConfig, options:
     allowInsecureHttp: config.allowInsecureHttp,
     ...(options.groupCache ? { cache: options.groupCache } : {}),
   });
-  let pending: Promise<client.Configuration> | undefined;
-  const configuration = (deadline: Deadline): Promise<client.Configuration> => {
-    pending ??= withLogin({ deadline }, () => buildConfiguration(config, upstream)).catch((err: unknown) => {
-      pending = undefined;
-      throw err;
-    });
-    return pending;
-  };
+  const configuration = sharedDiscovery(config, upstream).get;
   const scope = config.scopes.join(' ');
 
   return {

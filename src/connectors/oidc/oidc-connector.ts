@@ -56,21 +56,8 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
       ...(deps.groupCache ? { cache: deps.groupCache } : {}),
     });
 
-  let ready: client.Configuration | undefined;
-  let pending: Promise<client.Configuration> | undefined;
-
-  // Discovery runs once, under the deadline of the login that started it; a failure is not remembered, so the
-  // next login retries it.
-  const getConfiguration = (deadline: Deadline): Promise<client.Configuration> => {
-    pending ??= withLogin({ deadline }, () => buildConfiguration(config, upstream)).then(
-      (built) => (ready = built),
-      (err: unknown) => {
-        pending = undefined;
-        throw err;
-      },
-    );
-    return pending;
-  };
+  const discovery = sharedDiscovery(config, upstream);
+  const getConfiguration = discovery.get;
 
   const scope = config.scopes.join(' ');
 
@@ -78,10 +65,10 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
     id: config.id,
     type: 'oidc',
     async prepare(deadline) {
-      ready ?? (await getConfiguration(deadline));
+      discovery.ready() ?? (await getConfiguration(deadline));
     },
     async login(attempt, deadline): Promise<LoginOutcome> {
-      let oidc = ready;
+      let oidc = discovery.ready();
       if (!oidc) {
         try {
           oidc = await getConfiguration(deadline);
@@ -116,6 +103,7 @@ export function createOidcConnector(config: OidcConnectorConfig, deps: OidcConne
       });
     },
     async probe(deadline) {
+      const ready = discovery.ready();
       if (!ready) {
         await getConfiguration(deadline);
         return;
@@ -144,6 +132,32 @@ function grantParameters(config: OidcConnectorConfig, attempt: LoginAttempt, sco
 }
 
 /** openid-client's Configuration for this connector (discovery, or the configured endpoints); also the browser sign-in's. */
+/** The connector's openid-client Configuration, built (discovered) once and shared by every login. */
+export interface SharedDiscovery {
+  /** Discovery runs once, under the deadline of the login that started it; a failure is not remembered, so the next login retries it. */
+  get(deadline: Deadline): Promise<client.Configuration>;
+  /** The Configuration once discovery has succeeded, without waiting. */
+  ready(): client.Configuration | undefined;
+}
+
+export function sharedDiscovery(config: OidcConnectorConfig, upstream: UpstreamFetch): SharedDiscovery {
+  let built: client.Configuration | undefined;
+  let pending: Promise<client.Configuration> | undefined;
+  return {
+    get(deadline) {
+      pending ??= withLogin({ deadline }, () => buildConfiguration(config, upstream)).then(
+        (configuration) => (built = configuration),
+        (err: unknown) => {
+          pending = undefined;
+          throw err;
+        },
+      );
+      return pending;
+    },
+    ready: () => built,
+  };
+}
+
 export async function buildConfiguration(config: OidcConnectorConfig, upstream: UpstreamFetch): Promise<client.Configuration> {
   const clientAuth = await createClientAuthentication(config);
   const metadata: Partial<client.ClientMetadata> = {
