@@ -1,3 +1,4 @@
+import { readBoundedBody } from '../login/bounded-body.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import type { Deadline } from '../login/deadline.js';
@@ -43,17 +44,12 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<Jso
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) {
-        response.body.destroy();
-        throw new GroupLookupError('ERR_GROUPS_RESPONSE_TOO_LARGE', `${host} answered with more than ${maxBytes} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = (
+      await readBoundedBody(response.body, {
+        maxBytes,
+        tooLarge: () => new GroupLookupError('ERR_GROUPS_RESPONSE_TOO_LARGE', `${host} answered with more than ${maxBytes} bytes`),
+      })
+    ).toString('utf8');
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;

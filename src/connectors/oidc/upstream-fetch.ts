@@ -1,3 +1,4 @@
+import { readBoundedBody } from '../../login/bounded-body.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { request, type Dispatcher } from 'undici';
 import type { CustomFetch, CustomFetchOptions } from 'openid-client';
@@ -88,23 +89,13 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     } catch (err) {
       throw asTimeout(err, url);
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let received: Buffer;
     try {
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > maxBytes) {
-          response.body.destroy();
-          throw new UpstreamResponseTooLarge(`response from ${new URL(url).host} exceeds ${maxBytes} bytes`);
-        }
-        chunks.push(chunk as Buffer);
-        // undici's body timeout bounds each wait for a chunk, not the whole body: an answer that trickles in is
-        // cut at the login's deadline.
-        if (context && context.deadline.remainingMs() <= 0) {
-          response.body.destroy();
-          throw new DOMException(`no complete answer from ${new URL(url).host} in time`, 'TimeoutError');
-        }
-      }
+      received = await readBoundedBody(response.body, {
+        maxBytes,
+        tooLarge: () => new UpstreamResponseTooLarge(`response from ${new URL(url).host} exceeds ${maxBytes} bytes`),
+        deadline: context && { deadline: context.deadline, tooLate: () => new DOMException(`no complete answer from ${new URL(url).host} in time`, 'TimeoutError') },
+      });
     } catch (err) {
       throw asTimeout(err, url);
     }
@@ -114,7 +105,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
       else if (value !== undefined) responseHeaders.set(name, value);
     }
     const status = response.statusCode;
-    const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+    const body = status === 204 || status === 304 ? null : received;
     if (url === jwksUrl && status === 200 && body) lastJwks = { body, headers: responseHeaders };
     return new Response(body, { status, headers: responseHeaders });
   };

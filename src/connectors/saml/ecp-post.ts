@@ -1,3 +1,4 @@
+import { readBoundedBody } from '../../login/bounded-body.js';
 import { Agent, request } from 'undici';
 import { callTimeoutMs, type Deadline } from '../../login/deadline.js';
 import { ECP_REQUEST_HEADERS } from './soap-envelope.js';
@@ -64,22 +65,13 @@ export function createEcpPoster(options: EcpPostOptions): EcpPoster {
       } catch (err) {
         throw asTimeout(err, host);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
+      let body: Buffer;
       try {
-        for await (const chunk of response.body) {
-          size += (chunk as Buffer).length;
-          if (size > maxBytes) {
-            response.body.destroy();
-            throw new EcpAnswerTooLarge(`the answer from ${host} exceeds ${maxBytes} bytes`);
-          }
-          chunks.push(chunk as Buffer);
-          // undici's body timeout bounds each wait for a chunk, not the whole body: cut a trickle at the deadline.
-          if (deadline.remainingMs() <= 0) {
-            response.body.destroy();
-            throw new EcpTimeout(`no complete answer from ${host} in time`);
-          }
-        }
+        body = await readBoundedBody(response.body, {
+          maxBytes,
+          tooLarge: () => new EcpAnswerTooLarge(`the answer from ${host} exceeds ${maxBytes} bytes`),
+          deadline: { deadline, tooLate: () => new EcpTimeout(`no complete answer from ${host} in time`) },
+        });
       } catch (err) {
         throw asTimeout(err, host);
       }
@@ -87,7 +79,7 @@ export function createEcpPoster(options: EcpPostOptions): EcpPoster {
       return {
         status: response.statusCode,
         contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? '',
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: body.toString('utf8'),
       };
     },
     close: () => agent.close(),
