@@ -589,6 +589,19 @@ describe.skipIf(!helmBin)('helm chart deploy/helm/loginshare-bridge', () => {
       expect(all(renderedFixture('defaults'), 'Ingress')).toHaveLength(0);
     });
 
+    it('adds /signin to the Ingress when asked, and refuses a path that does not start with /', async () => {
+      const signin = await overlay('ingress-signin', { ingress: { extraPaths: ['/signin'] } });
+      const ingress = only(await render([fixture('ingress-tls-servicemonitor-hpa'), signin]), 'Ingress').spec as {
+        rules: Array<{ http: { paths: Array<{ path: string; pathType: string; backend: { service: { port: { name: string } } } }> } }>;
+      };
+      expect(ingress.rules[0]!.http.paths.map((p) => [p.path, p.pathType, p.backend.service.port.name])).toEqual([
+        ['/loginshare', 'Prefix', 'http'],
+        ['/signin', 'Prefix', 'http'],
+      ]);
+      const relative = await overlay('ingress-relative', { ingress: { extraPaths: ['signin'] } });
+      expect(await renderError([fixture('ingress-tls-servicemonitor-hpa'), relative])).toMatch(/extraPaths/);
+    });
+
     it('scrapes /metrics from the ops Service only', () => {
       const result = renderedFixture('ingress-tls-servicemonitor-hpa');
       const monitor = only(result, 'ServiceMonitor');
