@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 
 /**
  * The few DOM members the SAML code reads, typed here: @xmldom/xmldom's own typings pull the browser's DOM library
- * into the whole program, where its fetch types clash with Node's.
+ * into the whole program, where its fetch types clash with Node's (xmldom.d.ts types the package with these).
  */
 export interface XmlNode {
   readonly nodeType: number;
@@ -31,15 +31,6 @@ export interface XmlDocument extends XmlNode {
   readonly documentElement: XmlElement | null;
   getElementsByTagNameNS(namespace: string, localName: string): { readonly length: number; item(index: number): XmlElement | null };
 }
-
-interface XmldomModule {
-  DOMParser: new (options: { errorHandler: Record<'warning' | 'error' | 'fatalError', (message: string) => void> }) => {
-    parseFromString(text: string, mimeType: string): XmlDocument;
-  };
-  XMLSerializer: new () => { serializeToString(node: XmlNode): string };
-}
-
-const { DOMParser, XMLSerializer } = createRequire(import.meta.url)('@xmldom/xmldom') as XmldomModule;
 
 /**
  * Strict XML parsing for what an IdP sends: any parser error or warning refuses the document, and so does a
