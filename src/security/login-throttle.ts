@@ -8,9 +8,9 @@ import { WindowCounters } from './window-counters.js';
  * the person's corporate account through Kayako.
  *
  * The counts live in this replica's memory, or — with several replicas — in the shared cache (Redis), so the
- * replicas agree; there the admit is one atomic step (one Lua script, one round trip). In memory every step answers at once, without a promise: the throttle runs on every login,
- * and four cache round trips through promises and lru-cache were ~10 % of the bridge's CPU per login at
- * saturation.
+ * replicas agree; there the admit is one atomic step (one Lua script, one round trip). In memory every step
+ * answers at once, without a promise: the throttle runs on every login, and four cache round trips through
+ * promises and lru-cache were ~10 % of the bridge's CPU per login at saturation.
  */
 export interface ThrottleSettings {
   lockout: { maxFailures: number; windowSeconds: number; lockSeconds: number };
@@ -56,10 +56,10 @@ export function createLoginThrottle(store: ThrottleStore, settings: ThrottleSett
       forLogin: (realmId, username) => new SharedAttempt(cache, settings, realmId, username),
       lockouts: (realmId) => sharedLockouts(cache, realmId),
       async unlock(realmId, username) {
-        const user = `${realmTag(realmId)}:${userKey(username)}`;
-        const locked = (await cache.get(`lock:${user}`)) !== undefined;
-        await cache.delete(`lock:${user}`);
-        await cache.delete(`fail:${user}`);
+        const keys = sharedKeys(realmId, username);
+        const locked = (await cache.get(keys.lock)) !== undefined;
+        await cache.delete(keys.lock);
+        await cache.delete(keys.fail);
         return locked;
       },
     };
@@ -165,24 +165,23 @@ class MemoryAttempt implements LoginAttemptThrottle {
   }
 }
 
+/** A username's keys in the shared store, all tagged with the realm (see realmTag); the name itself only hashed. */
+function sharedKeys(realmId: string, username: string): { realm: string; lock: string; fail: string; userRate: string } {
+  const realm = realmTag(realmId);
+  const user = userKey(username);
+  return { realm, lock: `lock:${realm}:${user}`, fail: `fail:${realm}:${user}`, userRate: `rate:user:${realm}:${user}` };
+}
+
 class SharedAttempt implements LoginAttemptThrottle {
-  readonly #lockKey: string;
-  readonly #failKey: string;
-  readonly #userRateKey: string;
-  /** The realm as a Redis Cluster hash tag (see realmTag). */
-  readonly #realmTag: string;
+  readonly #keys: ReturnType<typeof sharedKeys>;
 
   constructor(
     private readonly cache: KeyValueCache,
     private readonly settings: ThrottleSettings,
-    private readonly realmId: string,
+    realmId: string,
     private readonly username: string,
   ) {
-    this.#realmTag = realmTag(realmId);
-    const user = userKey(username);
-    this.#lockKey = `lock:${this.#realmTag}:${user}`;
-    this.#failKey = `fail:${this.#realmTag}:${user}`;
-    this.#userRateKey = `rate:user:${this.#realmTag}:${user}`;
+    this.#keys = sharedKeys(realmId, username);
   }
 
   async admit(endUserIp: string): Promise<ThrottleVerdict> {
@@ -190,12 +189,12 @@ class SharedAttempt implements LoginAttemptThrottle {
     const counters: AdmissionCounter[] = [];
     const refusals: ThrottleVerdict[] = [];
     if (endUserIp) {
-      counters.push({ key: `rate:ip:${this.#realmTag}:${endUserIp}`, windowMs: RATE_WINDOW_MS, limit: rateLimit.perIpPerMinute });
+      counters.push({ key: `rate:ip:${this.#keys.realm}:${endUserIp}`, windowMs: RATE_WINDOW_MS, limit: rateLimit.perIpPerMinute });
       refusals.push('rate_limited_ip');
     }
-    counters.push({ key: this.#userRateKey, windowMs: RATE_WINDOW_MS, limit: rateLimit.perUsernamePerMinute });
+    counters.push({ key: this.#keys.userRate, windowMs: RATE_WINDOW_MS, limit: rateLimit.perUsernamePerMinute });
     refusals.push('rate_limited_username');
-    const verdict = await this.cache.admit({ holdKey: this.#lockKey, counters });
+    const verdict = await this.cache.admit({ holdKey: this.#keys.lock, counters });
     if (verdict.kind === 'admitted') return 'allowed';
     if (verdict.kind === 'held') return 'locked';
     return refusals[verdict.counter]!;
@@ -203,16 +202,16 @@ class SharedAttempt implements LoginAttemptThrottle {
 
   async recordFailure(): Promise<boolean> {
     const { lockout } = this.settings;
-    const failures = await this.cache.increment(this.#failKey, lockout.windowSeconds * 1000);
+    const failures = await this.cache.increment(this.#keys.fail, lockout.windowSeconds * 1000);
     if (failures < lockout.maxFailures) return false;
     const record: LockRecord = { username: normalizeUsername(this.username), lockedAt: Date.now() };
-    await this.cache.set(this.#lockKey, JSON.stringify(record), lockout.lockSeconds * 1000);
-    await this.cache.delete(this.#failKey);
+    await this.cache.set(this.#keys.lock, JSON.stringify(record), lockout.lockSeconds * 1000);
+    await this.cache.delete(this.#keys.fail);
     return true;
   }
 
   async recordSuccess(): Promise<void> {
-    await this.cache.delete(this.#failKey);
+    await this.cache.delete(this.#keys.fail);
   }
 }
 
