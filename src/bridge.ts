@@ -86,8 +86,8 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
     },
   );
 
-  const connectors = new Map<string, PasswordConnector>();
-  const breakers = new Map<string, ReturnType<typeof withCircuitBreaker>>();
+  // Each connector behind its circuit breaker, which also tells readiness whether the IdP answers logins now.
+  const connectors = new Map<string, ReturnType<typeof withCircuitBreaker>>();
   const breakerStates = { closed: 0, half_open: 1, open: 2 } as const;
   // Group lookups that call a directory API (Graph, Okta) share the cache; hits and misses become metrics.
   const groupCache: GroupCacheOptions = {
@@ -110,7 +110,6 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
         },
       });
     connectors.set(section.id, breaker);
-    breakers.set(section.id, breaker);
   }
 
   // A rule naming a connector or realm the config does not define would silently never match.
@@ -240,7 +239,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
   const checkTimeoutMs = config.ops.readinessCheckTimeoutMs;
   const readinessChecks: ReadinessCheck[] = [
     { name: 'rules', critical: true, check: async () => void [...watchers.values()].map((w) => w.current()) },
-    ...[...breakers.values()]
+    ...[...connectors.values()]
       .filter((c) => c.prepare)
       .map((c) => ({
         name: `connector:${c.id}`,
