@@ -6,7 +6,7 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppPasswordStore } from '../signin/app-passwords.js';
-import type { PageSessions } from '../signin/page-sessions.js';
+import type { PageSession, PageSessions } from '../signin/page-sessions.js';
 import type { BrowserSignInCallback, BrowserSignInMethod, BrowserSignInRequest } from '../login/browser-sign-in.js';
 import { within } from '../login/deadline.js';
 import type { Audience } from '../login/vocabulary.js';
@@ -299,10 +299,9 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const secret = getCookie(c, sessionCookieName(realmId), 'host');
     return secret === undefined ? undefined : sessions.get(realmId, secret);
   };
-  const listPage = async (c: Context, extra: { created?: string; notice?: string } = {}) => {
-    const ap = appPasswordsOf(c)!;
-    const session = (await sessionOf(c, ap.realm.realmId, ap.sessions))!;
-    return c.html(
+  type AppPasswordsHere = NonNullable<ReturnType<typeof appPasswordsOf>>;
+  const listPage = async (c: Context, ap: AppPasswordsHere, session: PageSession, extra: { created?: string; notice?: string } = {}) =>
+    c.html(
       renderAppPasswordsPage(ap.frame, {
         action: `${startHref(ap.realm.realmId)}/app-passwords`,
         formToken: session.formToken,
@@ -312,14 +311,14 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
         ...extra,
       }),
     );
-  };
   const sessionEnded = (c: Context, frame: PageFrame, realmId: string) => c.html(renderErrorPage(frame, frame.texts.errorSessionEnded, startHref(realmId)), 403);
 
   app.get('/signin/:realm/app-passwords', async (c) => {
     const ap = appPasswordsOf(c);
     if (!ap) return notFound(c);
-    if (!(await sessionOf(c, ap.realm.realmId, ap.sessions))) return sessionEnded(c, ap.frame, ap.realm.realmId);
-    return listPage(c);
+    const session = await sessionOf(c, ap.realm.realmId, ap.sessions);
+    if (!session) return sessionEnded(c, ap.frame, ap.realm.realmId);
+    return listPage(c, ap, session);
   });
 
   const formGuards = [
@@ -334,13 +333,13 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const form = await c.req.parseBody();
     if (!session || !ap.sessions.formTokenMatches(session, String(form['token'] ?? ''))) return sessionEnded(c, ap.frame, ap.realm.realmId);
     const label = String(form['label'] ?? '').trim().slice(0, 60);
-    if (label === '') return listPage(c, { notice: ap.frame.texts.appPasswordNeedsName });
+    if (label === '') return listPage(c, ap, session, { notice: ap.frame.texts.appPasswordNeedsName });
     if ((await ap.store.list(ap.realm.realmId, session.identity.subject)).length >= ap.settings.maxPerPerson) {
-      return listPage(c, { notice: ap.frame.texts.appPasswordTooMany });
+      return listPage(c, ap, session, { notice: ap.frame.texts.appPasswordTooMany });
     }
     const { password } = await ap.store.create(session, label, ap.settings.interfaces, ap.settings.lifetimeDays * 86_400_000);
     deps.audit.info({ realm: ap.realm.realmId, audience: 'staff', event: 'signin', outcome: 'app_password_created', username: session.identity.username, subject: session.identity.subject, label }, 'app password created');
-    return listPage(c, { created: password });
+    return listPage(c, ap, session, { created: password });
   });
 
   app.post('/signin/:realm/app-passwords/revoke', ...formGuards, async (c) => {
@@ -354,7 +353,7 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     if (await ap.store.revoke(ap.realm.realmId, session.identity.subject, id)) {
       deps.audit.info({ realm: ap.realm.realmId, audience: 'staff', event: 'signin', outcome: 'app_password_revoked', username: session.identity.username, subject: session.identity.subject, label }, 'app password revoked');
     }
-    return listPage(c, { notice: fill(ap.frame.texts.appPasswordRevoked, { name: label }) });
+    return listPage(c, ap, session, { notice: fill(ap.frame.texts.appPasswordRevoked, { name: label }) });
   });
 
   app.all('/signin/*', notFound);
