@@ -182,7 +182,7 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const again = startHref(realm.realmId);
     const browserSecret = getCookie(c, cookieName(realm.realmId), 'host');
     deleteCookie(c, cookieName(realm.realmId), { path: '/', secure: true, prefix: 'host' });
-    if (!pending || pending.realmId !== realm.realmId || pending.methodId !== realm.method.id) return refusal(c, realm, frame, t.errorExpired, 400, 'state_expired');
+    if (!startedHere(pending, realm)) return refusal(c, realm, frame, t.errorExpired, 400, 'state_expired');
     if (browserSecret === undefined) return refusal(c, realm, frame, t.errorCookies, 400, 'no_cookie');
     if (!deps.pending.sameBrowser(pending, browserSecret)) return refusal(c, realm, frame, t.errorOtherBrowser, 400, 'other_browser');
 
@@ -267,7 +267,7 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const state = realm.method.stateOf({ url: new URL(redirectUriOf(realm)), form });
     if (!state) return refusal(c, realm, frame, frame.texts.errorBadRequest, 400, 'no_state');
     const pending = await deps.pending.take(state);
-    if (!pending || pending.realmId !== realm.realmId || pending.methodId !== realm.method.id) return refusal(c, realm, frame, frame.texts.errorExpired, 400, 'state_expired');
+    if (!startedHere(pending, realm)) return refusal(c, realm, frame, frame.texts.errorExpired, 400, 'state_expired');
     const token = await deps.pending.handOver(pending, form.toString(), HANDOVER_MS);
     return c.redirect(`${startHref(realm.realmId)}/saml/finish?answer=${encodeURIComponent(token)}`, 303);
   });
@@ -379,6 +379,11 @@ function nextLink(realm: SignInRealm, audience: Audience, t: SignInTexts): Start
 function redirectUriOf(realm: SignInRealm): string {
   const path = realm.method.answeredBy === 'form-post' ? 'saml/acs' : 'callback';
   return `${realm.page.publicUrl}/signin/${encodeURIComponent(realm.realmId)}/${path}`;
+}
+
+/** Whether a taken pending sign-in was started by this realm's page, with its method. */
+function startedHere(pending: PendingSignIn | undefined, realm: SignInRealm): pending is PendingSignIn {
+  return pending !== undefined && pending.realmId === realm.realmId && pending.methodId === realm.method.id;
 }
 
 function signInRequest(realm: SignInRealm, state: string): BrowserSignInRequest {
