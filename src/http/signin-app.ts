@@ -6,7 +6,7 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppPasswordStore } from '../signin/app-passwords.js';
-import type { PageSessions } from '../signin/page-sessions.js';
+import type { PageSession, PageSessions } from '../signin/page-sessions.js';
 import type { BrowserSignInCallback, BrowserSignInMethod, BrowserSignInRequest } from '../login/browser-sign-in.js';
 import { within } from '../login/deadline.js';
 import type { Audience } from '../login/vocabulary.js';
@@ -182,7 +182,7 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const again = startHref(realm.realmId);
     const browserSecret = getCookie(c, cookieName(realm.realmId), 'host');
     deleteCookie(c, cookieName(realm.realmId), { path: '/', secure: true, prefix: 'host' });
-    if (!pending || pending.realmId !== realm.realmId || pending.methodId !== realm.method.id) return refusal(c, realm, frame, t.errorExpired, 400, 'state_expired');
+    if (!startedHere(pending, realm)) return refusal(c, realm, frame, t.errorExpired, 400, 'state_expired');
     if (browserSecret === undefined) return refusal(c, realm, frame, t.errorCookies, 400, 'no_cookie');
     if (!deps.pending.sameBrowser(pending, browserSecret)) return refusal(c, realm, frame, t.errorOtherBrowser, 400, 'other_browser');
 
@@ -267,7 +267,7 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const state = realm.method.stateOf({ url: new URL(redirectUriOf(realm)), form });
     if (!state) return refusal(c, realm, frame, frame.texts.errorBadRequest, 400, 'no_state');
     const pending = await deps.pending.take(state);
-    if (!pending || pending.realmId !== realm.realmId || pending.methodId !== realm.method.id) return refusal(c, realm, frame, frame.texts.errorExpired, 400, 'state_expired');
+    if (!startedHere(pending, realm)) return refusal(c, realm, frame, frame.texts.errorExpired, 400, 'state_expired');
     const token = await deps.pending.handOver(pending, form.toString(), HANDOVER_MS);
     return c.redirect(`${startHref(realm.realmId)}/saml/finish?answer=${encodeURIComponent(token)}`, 303);
   });
@@ -299,10 +299,9 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const secret = getCookie(c, sessionCookieName(realmId), 'host');
     return secret === undefined ? undefined : sessions.get(realmId, secret);
   };
-  const listPage = async (c: Context, extra: { created?: string; notice?: string } = {}) => {
-    const ap = appPasswordsOf(c)!;
-    const session = (await sessionOf(c, ap.realm.realmId, ap.sessions))!;
-    return c.html(
+  type AppPasswordsHere = NonNullable<ReturnType<typeof appPasswordsOf>>;
+  const listPage = async (c: Context, ap: AppPasswordsHere, session: PageSession, extra: { created?: string; notice?: string } = {}) =>
+    c.html(
       renderAppPasswordsPage(ap.frame, {
         action: `${startHref(ap.realm.realmId)}/app-passwords`,
         formToken: session.formToken,
@@ -312,14 +311,14 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
         ...extra,
       }),
     );
-  };
   const sessionEnded = (c: Context, frame: PageFrame, realmId: string) => c.html(renderErrorPage(frame, frame.texts.errorSessionEnded, startHref(realmId)), 403);
 
   app.get('/signin/:realm/app-passwords', async (c) => {
     const ap = appPasswordsOf(c);
     if (!ap) return notFound(c);
-    if (!(await sessionOf(c, ap.realm.realmId, ap.sessions))) return sessionEnded(c, ap.frame, ap.realm.realmId);
-    return listPage(c);
+    const session = await sessionOf(c, ap.realm.realmId, ap.sessions);
+    if (!session) return sessionEnded(c, ap.frame, ap.realm.realmId);
+    return listPage(c, ap, session);
   });
 
   const formGuards = [
@@ -334,13 +333,13 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     const form = await c.req.parseBody();
     if (!session || !ap.sessions.formTokenMatches(session, String(form['token'] ?? ''))) return sessionEnded(c, ap.frame, ap.realm.realmId);
     const label = String(form['label'] ?? '').trim().slice(0, 60);
-    if (label === '') return listPage(c, { notice: ap.frame.texts.appPasswordNeedsName });
+    if (label === '') return listPage(c, ap, session, { notice: ap.frame.texts.appPasswordNeedsName });
     if ((await ap.store.list(ap.realm.realmId, session.identity.subject)).length >= ap.settings.maxPerPerson) {
-      return listPage(c, { notice: ap.frame.texts.appPasswordTooMany });
+      return listPage(c, ap, session, { notice: ap.frame.texts.appPasswordTooMany });
     }
     const { password } = await ap.store.create(session, label, ap.settings.interfaces, ap.settings.lifetimeDays * 86_400_000);
     deps.audit.info({ realm: ap.realm.realmId, audience: 'staff', event: 'signin', outcome: 'app_password_created', username: session.identity.username, subject: session.identity.subject, label }, 'app password created');
-    return listPage(c, { created: password });
+    return listPage(c, ap, session, { created: password });
   });
 
   app.post('/signin/:realm/app-passwords/revoke', ...formGuards, async (c) => {
@@ -354,7 +353,7 @@ export function createSignInApp(deps: SignInAppDeps): Hono {
     if (await ap.store.revoke(ap.realm.realmId, session.identity.subject, id)) {
       deps.audit.info({ realm: ap.realm.realmId, audience: 'staff', event: 'signin', outcome: 'app_password_revoked', username: session.identity.username, subject: session.identity.subject, label }, 'app password revoked');
     }
-    return listPage(c, { notice: fill(ap.frame.texts.appPasswordRevoked, { name: label }) });
+    return listPage(c, ap, session, { notice: fill(ap.frame.texts.appPasswordRevoked, { name: label }) });
   });
 
   app.all('/signin/*', notFound);
@@ -380,6 +379,11 @@ function nextLink(realm: SignInRealm, audience: Audience, t: SignInTexts): Start
 function redirectUriOf(realm: SignInRealm): string {
   const path = realm.method.answeredBy === 'form-post' ? 'saml/acs' : 'callback';
   return `${realm.page.publicUrl}/signin/${encodeURIComponent(realm.realmId)}/${path}`;
+}
+
+/** Whether a taken pending sign-in was started by this realm's page, with its method. */
+function startedHere(pending: PendingSignIn | undefined, realm: SignInRealm): pending is PendingSignIn {
+  return pending !== undefined && pending.realmId === realm.realmId && pending.methodId === realm.method.id;
 }
 
 function signInRequest(realm: SignInRealm, state: string): BrowserSignInRequest {

@@ -1,6 +1,7 @@
-import { hash, randomBytes, randomInt } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Identity } from '../login/vocabulary.js';
 import type { TakingCache } from './code-store.js';
+import { randomGroups } from './sign-in-code.js';
 
 /**
  * App passwords: long-lived, revocable passwords a staff member makes on the sign-in page (after a browser
@@ -15,13 +16,7 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const SHAPE = /^[0-9a-hjkmnp-tv-z]{5}(-[0-9a-hjkmnp-tv-z]{5}){4}$/;
 
 export function newAppPassword(): string {
-  const groups: string[] = [];
-  for (let g = 0; g < 5; g++) {
-    let group = '';
-    for (let i = 0; i < 5; i++) group += ALPHABET[randomInt(ALPHABET.length)];
-    groups.push(group);
-  }
-  return groups.join('-');
+  return randomGroups(ALPHABET, 5, 5);
 }
 
 /** The app password in canonical form if `typed` has its shape (any case), else undefined. */

@@ -14,13 +14,18 @@ const GROUP_LENGTH = 4;
 const SHAPE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
 export function newSignInCode(): string {
-  const groups: string[] = [];
-  for (let g = 0; g < GROUPS; g++) {
-    let group = '';
-    for (let i = 0; i < GROUP_LENGTH; i++) group += ALPHABET[randomInt(ALPHABET.length)];
-    groups.push(group);
+  return randomGroups(ALPHABET, GROUPS, GROUP_LENGTH);
+}
+
+/** `groups` groups of `length` characters drawn uniformly from `alphabet`, joined by `-`. */
+export function randomGroups(alphabet: string, groups: number, length: number): string {
+  const parts: string[] = [];
+  for (let g = 0; g < groups; g++) {
+    let part = '';
+    for (let i = 0; i < length; i++) part += alphabet[randomInt(alphabet.length)];
+    parts.push(part);
   }
-  return groups.join('-');
+  return parts.join('-');
 }
 
 /**
