@@ -7,7 +7,7 @@ import { assertRulesFilesReadable } from '../config/rules-files.js';
 import { answerIdentity, applyAccountPolicy, askConnectors, refusedByRealm, withRealmDenial } from '../loginshare/login-flow.js';
 import { realmMessages } from '../loginshare/messages.js';
 import { createRealm, routeConnectors } from '../realm/realm.js';
-import { parseYamlSource, readOperatorFile, validateYaml } from '../config/yaml-file.js';
+import { readYamlSource, validateYaml } from '../config/yaml-file.js';
 import { explainRules, formatRuleTrace, loadRulesFile } from '../rules/index.js';
 import type { CliCommand } from './cli-io.js';
 import { describe } from './check.js';
@@ -103,8 +103,7 @@ export const runExplain: CliCommand = async (args, io) => {
     let identity: Identity;
     if (values.identity) {
       // Read as YAML (JSON is YAML), so a problem is reported with the file's name, line and field.
-      const source = parseYamlSource(await readOperatorFile(values.identity), values.identity);
-      const raw = validateYaml(source, identityFileSchema);
+      const raw = validateYaml(await readYamlSource(values.identity), identityFileSchema);
       identity = { ...raw, subject: raw.subject ?? raw.username };
     } else {
       const password = await readSecret(io, { env: values['password-env'], stdin: values['password-stdin'] }, 'Password: ');

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { KAYAKO_TIMEOUT_MS } from '../probe/kayako-request.js';
 import { formatStaffApiReport, probeThroughStaffApi } from '../probe/staffapi-probe.js';
 import type { CliCommand, CliIO } from './cli-io.js';
-import { readSecret } from './read-secret.js';
+import { readAll, readSecret } from './read-secret.js';
 
 const HELP = `Usage: loginshare-bridge probe --kayako KAYAKO-URL --username NAME [options]
 
@@ -64,7 +64,7 @@ export const runKayakoProbe: CliCommand = async (args, io) => {
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) return usage(io, '--timeout-ms must be a positive whole number');
 
   // Both secrets may come through stdin, one line each: read it once and hand out the lines in order.
-  const stdinLines = values['password-stdin'] || values['twofactor-stdin'] ? await readLines(io.stdin) : [];
+  const stdinLines = values['password-stdin'] || values['twofactor-stdin'] ? (await readAll(io.stdin)).split(/\r?\n/) : [];
   const password = values['password-stdin'] ? stdinLines.shift() : await readSecret(io, { env: values['password-env'] }, 'Password: ');
   if (!password) return usage(io, 'no password given');
   const twoFactorKey = async () => {
@@ -87,12 +87,6 @@ export const runKayakoProbe: CliCommand = async (args, io) => {
     return 1;
   }
 };
-
-async function readLines(stream: NodeJS.ReadableStream): Promise<string[]> {
-  let text = '';
-  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-  return text.split(/\r?\n/);
-}
 
 function usage(io: CliIO, message: string): number {
   io.stderr.write(`probe --kayako: ${message}\n\n${HELP}`);

@@ -16,7 +16,8 @@ export async function readSecret(
   return promptHidden(io, prompt);
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/** All of a stream as text, less one final line break. */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   let text = '';
   for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
   return text.replace(/\r?\n$/, '');

@@ -25,6 +25,11 @@ export function formatIssue(issue: FileIssue): string {
   return issue.field ? `${where} ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 
+/** As the person reads the file: top to bottom, whole-file problems first; issues on one spot keep their order. */
+export function inFileOrder(issues: readonly FileIssue[]): FileIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
 export function formatFieldPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const key of path) {

@@ -128,7 +128,8 @@ export function describeValue(value: unknown): string {
   return 'a mapping';
 }
 
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+/** What `data` holds at `path`, or undefined where the path leaves it. */
+export function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let node = data;
   for (const key of path) {
     if (node === null || typeof node !== 'object') return undefined;

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { CONNECTOR_TYPES, type ConnectorConfig } from '../connectors/registry.js';
-import { ConfigFileError, formatFieldPath, type FileIssue } from './file-errors.js';
-import { closest, wordIssues, type SchemaIssue } from './issue-wording.js';
+import { ConfigFileError, formatFieldPath, inFileOrder, type FileIssue } from './file-errors.js';
+import { closest, valueAt, wordIssues, type SchemaIssue } from './issue-wording.js';
 import { substituteEnv, type MissingVariable } from './env.js';
 import { configSchema, type BridgeConfigFile, type RealmConfig } from './schema.js';
 import { readYamlSource, type YamlSource } from './yaml-file.js';
@@ -174,21 +174,4 @@ function applyEnvOverrides(data: Record<string, unknown>, env: NodeJS.ProcessEnv
     applied.push({ name, path });
   }
   return applied;
-}
-
-/** As the person reads the file: top to bottom (whole-file and environment problems first). */
-function inFileOrder(issues: FileIssue[]): FileIssue[] {
-  return issues
-    .map((issue, order) => ({ issue, order }))
-    .sort((a, b) => a.issue.line - b.issue.line || a.issue.column - b.issue.column || a.order - b.order)
-    .map(({ issue }) => issue);
-}
-
-function valueAt(data: unknown, path: readonly string[]): unknown {
-  let node = data;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { ConfigFileError, formatFieldPath, type FileIssue } from './file-errors.js';
+import { ConfigFileError, formatFieldPath, inFileOrder, type FileIssue } from './file-errors.js';
 import { wordIssues } from './issue-wording.js';
 
 /** A YAML document kept with its source positions, so validation errors can point at a line. */
@@ -64,9 +64,7 @@ export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S)
       message,
     })),
   );
-  // Top to bottom, as the person reads the file.
-  issues.sort((a, b) => a.line - b.line || a.column - b.column);
-  throw new ConfigFileError(issues);
+  throw new ConfigFileError(inFileOrder(issues));
 }
 
 function childNode(node: unknown, key: PropertyKey): { value: unknown; offset: number } | undefined {

@@ -77,8 +77,3 @@ function toSample(entry: z.output<typeof sampleEntrySchema>): SampleIdentity {
     claims: entry.claims,
   };
 }
-
-/** The log's entries as a sample (the same shape, so nothing is lost in between). */
-export function sampleFromLog(entries: readonly IdentityLogEntry[]): SampleIdentity[] {
-  return entries.map((e) => ({ ...e }));
-}

@@ -93,9 +93,9 @@ export function formatJUnitReport(files: readonly FileResult[]): string {
     for (const r of f.results) {
       const testcase = suite.ele('testcase', { name: r.case.name, classname: f.file, file: f.file, line: String(r.case.line) });
       if (r.mismatches.length === 0) continue;
-      const summary = r.mismatches.map((m) => `${m.what}: expected ${m.expected}, got ${m.actual}`).join('; ');
-      const body = [...r.mismatches.map((m) => `${m.what}: expected ${m.expected}, got ${m.actual}`), `decided: ${describeDecision(r.decision)}`, '', formatRuleTrace(r.trace)];
-      testcase.ele('failure', { message: summary, type: 'RuleTestMismatch' }).txt(body.join('\n'));
+      const differences = r.mismatches.map((m) => `${m.what}: expected ${m.expected}, got ${m.actual}`);
+      const body = [...differences, `decided: ${describeDecision(r.decision)}`, '', formatRuleTrace(r.trace)];
+      testcase.ele('failure', { message: differences.join('; '), type: 'RuleTestMismatch' }).txt(body.join('\n'));
     }
   }
   return `${root.end({ prettyPrint: true })}\n`;
