@@ -138,10 +138,6 @@ export class ServerList {
 
   constructor(private readonly options: LdapTransportOptions) {}
 
-  get transport(): LdapTransportOptions {
-    return this.options;
-  }
-
   /**
    * Connects (TLS / StartTLS included) and binds, trying each server in turn while a server fails to connect or
    * answer. An LDAP answer to the bind (wrong password, …) is final and rethrown as ldapts raised it.
