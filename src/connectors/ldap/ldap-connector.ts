@@ -86,6 +86,16 @@ export function createLdapConnector(config: LdapConnectorConfig, deps: LdapConne
   const groupSource = config.groups.source ?? defaults.groupSource;
   const readAttributes = attributesToRead(attributes, groupSource === 'memberOf');
   const userFilter = config.userSearch?.filter ?? defaults.userFilter;
+  // All of a group lookup's plan but its base, which may come from the person's DN.
+  const planWithoutBase: Omit<GroupPlan, 'base'> = {
+    source: groupSource,
+    nested: config.groups.nested,
+    inChain: defaults.inChainMatching,
+    maxDepth: config.groups.maxDepth,
+    maxGroups: config.groups.maxGroups,
+    filter: config.groups.filter ?? defaults.groupFilter,
+    memberAttribute: config.groups.memberAttribute ?? defaults.memberAttribute,
+  };
 
   // Groups are read on the person's own connection in direct mode (there is no service account), on a pooled
   // service connection otherwise. The cache and coalescing are the bridge's, as for Graph and Okta.
@@ -93,7 +103,7 @@ export function createLdapConnector(config: LdapConnectorConfig, deps: LdapConne
   const groupLookup: GroupResolver = {
     async resolve({ identity }, deadline) {
       const dn = String(identity.claims['dn']);
-      const plan = groupPlan(config, dn);
+      const plan: GroupPlan = { ...planWithoutBase, base: config.groups.base ?? domainSuffix(dn) ?? config.userSearch?.base ?? dn };
       const member = {
         dn,
         uid: stringClaim(identity.claims['uid']) ?? identity.username,
@@ -231,20 +241,6 @@ export function createLdapConnector(config: LdapConnectorConfig, deps: LdapConne
     async close() {
       await pool?.close();
     },
-  };
-}
-
-function groupPlan(config: LdapConnectorConfig, userDn: string): GroupPlan {
-  const defaults = DIRECTORY_DEFAULTS[config.directory];
-  return {
-    source: config.groups.source ?? defaults.groupSource,
-    nested: config.groups.nested,
-    inChain: defaults.inChainMatching,
-    maxDepth: config.groups.maxDepth,
-    maxGroups: config.groups.maxGroups,
-    base: config.groups.base ?? domainSuffix(userDn) ?? config.userSearch?.base ?? userDn,
-    filter: config.groups.filter ?? defaults.groupFilter,
-    memberAttribute: config.groups.memberAttribute ?? defaults.memberAttribute,
   };
 }
 

@@ -13,11 +13,6 @@ export function firstRdnValue(dn: string): string | undefined {
   return unescapeDnValue(first.slice(eq + 1).trim());
 }
 
-export function firstRdnAttribute(dn: string): string | undefined {
-  const eq = dn.indexOf('=');
-  return eq < 0 ? undefined : dn.slice(0, eq).trim().toLowerCase();
-}
-
 /** `dc=corp,dc=example` from any DN under it. */
 export function domainSuffix(dn: string): string | undefined {
   const parts = splitRdns(dn);

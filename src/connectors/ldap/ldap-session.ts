@@ -1,7 +1,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { Client, ResultCodeError, type SearchOptions, type SearchResult } from 'ldapts';
-import type { Deadline } from '../../login/deadline.js';
+import { callTimeoutMs, type Deadline } from '../../login/deadline.js';
 
 /**
  * One connection to one directory server through ldapts, every step bounded by its own timeout and by the
@@ -138,10 +138,6 @@ export class ServerList {
 
   constructor(private readonly options: LdapTransportOptions) {}
 
-  get transport(): LdapTransportOptions {
-    return this.options;
-  }
-
   /**
    * Connects (TLS / StartTLS included) and binds, trying each server in turn while a server fails to connect or
    * answer. An LDAP answer to the bind (wrong password, …) is final and rethrown as ldapts raised it.
@@ -189,7 +185,7 @@ export class ServerList {
       socket.once('close', () => sockets.delete(socket));
       return socket;
     };
-    const connectTimeout = Math.max(1, Math.min(this.options.connectMs, Math.ceil(deadline.remainingMs())));
+    const connectTimeout = callTimeoutMs(deadline, this.options.connectMs);
     const secure = url.toLowerCase().startsWith('ldaps:');
     const client = new Client({
       url,

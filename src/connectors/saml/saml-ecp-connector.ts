@@ -11,7 +11,6 @@ import type { SamlEcpConnectorConfig } from './saml-config.js';
 import { createSamlInstance } from './saml-instance.js';
 import { readSoapAnswer, wrapInSoapEnvelope } from './soap-envelope.js';
 import { classifySamlStatus, classifySoapFault, shortStatus, type SamlFailureKind } from './status-codes.js';
-import { XmlRefused } from './xml-dom.js';
 
 /** An operator-facing failure: the message says what went wrong, and never contains a credential. */
 export class SamlConnectorError extends Error {
@@ -125,7 +124,6 @@ export function createSamlEcpConnector(config: SamlEcpConnectorConfig): Password
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof XmlRefused) return err.message;
   if (err instanceof Error) return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
   return String(err);
 }

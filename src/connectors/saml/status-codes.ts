@@ -35,7 +35,7 @@ const SECOND_LEVEL: Record<string, SamlFailureKind> = {
 export function classifySamlStatus(topLevel: string, secondLevel: string | undefined): SamlFailureKind {
   const second = secondLevel?.startsWith(STATUS) ? secondLevel.slice(STATUS.length) : undefined;
   if (second !== undefined && SECOND_LEVEL[second]) return SECOND_LEVEL[second];
-  const top = topLevel.startsWith(STATUS) ? topLevel.slice(STATUS.length) : topLevel;
+  const top = shortStatus(topLevel);
   // Responder: the IdP failed (or will not say why); Requester / VersionMismatch: our request is at fault.
   return top === 'Responder' ? 'unavailable' : 'misconfigured';
 }
