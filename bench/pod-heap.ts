@@ -14,6 +14,18 @@ export const CHART_MEMORY_LIMIT_MIB = 256;
 /** What deploy/Dockerfile's ENTRYPOINT gives node on top of Node's own sizing (a test keeps the two in step). */
 export const IMAGE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
+/**
+ * What deploy/Dockerfile's ENV gives node's allocator (a test keeps the two in step): glibc makes a malloc arena
+ * per thread that allocates (the main thread, libuv's pool running WebCrypto, V8's workers), each holding freed
+ * memory of its own; two arenas keep about 10 MB less resident under load at no measurable cost in CPU.
+ */
+export const IMAGE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/** The environment of a process of the image in a pod (none of the image's settings for a limit of 0). */
+export function podEnv(limitMiB: number): NodeJS.ProcessEnv {
+  return limitMiB <= 0 ? process.env : { ...process.env, ...IMAGE_ENV };
+}
+
 /** The heap of a process of the image in a pod with this memory limit: Node's sizing, then the image's flags. */
 export function podHeapFlags(limitMiB: number): string[] {
   if (limitMiB <= 0) return [];

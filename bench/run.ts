@@ -20,7 +20,7 @@ import type { ProcessStats, StatsCommands } from './process-stats.js';
 import { Report, type CacheRow, type SaturationRound } from './report.js';
 import { measureNodeFloor, measureStartup, type StartupTiming } from './startup.js';
 import { writeMarkdown } from './markdown.js';
-import { CHART_MEMORY_LIMIT_MIB, podHeapFlags } from './pod-heap.js';
+import { CHART_MEMORY_LIMIT_MIB, IMAGE_ENV, podEnv, podHeapFlags } from './pod-heap.js';
 
 /**
  * `npm run bench` — the bridge (C) against the IdP alone (A), a minimal plain-Node handler (B) and the named
@@ -160,12 +160,14 @@ async function start<C extends StatsCommands & CommandMap<C>>(
   args: string[],
   cpusFor: string,
   execArgv: string[] = [],
+  env?: NodeJS.ProcessEnv,
 ): Promise<Worker<C>> {
   // A bridge's log lines go to its scratch directory, with its audit log, not to this terminal.
   const bridgeDir = script === 'bridge-target.js' ? (JSON.parse(args[0] ?? '{}') as Partial<BridgeTargetOptions>).dir : undefined;
   const worker = await Worker.start<C>(name, join(here, script), args, {
     cpus: pin ? cpusFor : undefined,
     execArgv,
+    ...(env ? { env } : {}),
     ...(bridgeDir ? { stdoutFile: join(bridgeDir, 'bridge.log') } : {}),
   });
   workers.push(worker as unknown as Worker<StatsCommands>);
@@ -182,6 +184,7 @@ const nodeFlags = (value: string | undefined): string[] => (value ?? '').split('
 /** Each target as in a pod of the chart's size: the heap Node would size from its memory limit (see pod-heap.ts). */
 const podMemoryMiB = num(flags['pod-memory'], CHART_MEMORY_LIMIT_MIB);
 const podHeap = podHeapFlags(podMemoryMiB);
+const podEnvironment = podEnv(podMemoryMiB);
 
 const profiling = (name: string): string[] =>
   flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(flags.profile)}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
@@ -198,6 +201,7 @@ try {
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free)`,
     pinning: pin ? `target on CPU ${CPU_TARGET}; load generator and IdP on CPU ${CPU_REST} (taskset)` : 'none (the OS schedules all processes on all CPUs)',
     'V8 heap of B, N and C': podHeap.length > 0 ? `as Node sizes it under a ${podMemoryMiB} MiB container limit (${podHeap.join(' ')})` : "as Node sizes it from this machine's memory",
+    'environment of B, N and C': podHeap.length > 0 ? `the image's (${Object.entries(IMAGE_ENV).map(([k, v]) => `${k}=${v}`).join(' ')})` : 'this shell\'s',
     'load generator': 'bench/loadgen.ts, undici Pool, its own process',
     'target B upstream client': flags['baseline-client'] ?? 'undici',
     mode: `${smoke ? 'smoke (tiny load: the numbers mean nothing)' : 'full'}${flags.calibrate ? '; calibration (B is a second copy of the bridge)' : ''}`,
@@ -232,17 +236,17 @@ try {
   log('starting target B, target N, target C and the load generator');
   const baselineFlags = ['--expose-gc', ...podHeap, ...profiling('B'), ...nodeFlags(flags['b-node-flags'])];
   const baseline = flags.calibrate
-    ? await start<StatsCommands>('target B (calibration: the bridge)', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: await mkdirIn(scratch, 'b') }))], CPU_REST, baselineFlags)
-    : await start<StatsCommands>('target B', 'baseline.js', [issuer, flags['baseline-client'] ?? 'undici'], CPU_REST, baselineFlags);
+    ? await start<StatsCommands>('target B (calibration: the bridge)', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: await mkdirIn(scratch, 'b') }))], CPU_REST, baselineFlags, podEnvironment)
+    : await start<StatsCommands>('target B', 'baseline.js', [issuer, flags['baseline-client'] ?? 'undici'], CPU_REST, baselineFlags, podEnvironment);
   if (flags.calibrate) report.calibration();
-  const naive = await start<StatsCommands>('target N', 'naive-target.js', [issuer], CPU_REST, ['--expose-gc', ...podHeap, ...profiling('N')]);
+  const naive = await start<StatsCommands>('target N', 'naive-target.js', [issuer], CPU_REST, ['--expose-gc', ...podHeap, ...profiling('N')], podEnvironment);
   const bridgeDir = await mkdirIn(scratch, 'c');
   const bridge = await start<BridgeCommands>('target C', 'bridge-target.js', [JSON.stringify(bridgeOptions({ dir: bridgeDir, ...(samlEcp ? { samlEcp } : {}) }))], CPU_REST, [
     '--expose-gc',
     ...podHeap,
     ...profiling('C'),
     ...nodeFlags(flags['c-node-flags']),
-  ]);
+  ], podEnvironment);
   const loadgen = await start<LoadCommands>('load generator', 'loadgen.js', [], CPU_REST);
 
   const users = Array.from({ length: plan.users }, (_, i) => userName(i));

@@ -180,7 +180,7 @@ export async function createBridge(config: BridgeConfig, options: BridgeOptions 
           realmId: realmConfig.id,
           page: realmConfig.signin,
           audiences: realmConfig.audiences,
-          method: createBrowserSignInMethod(realmConfig.signin.method, config.connectors, { groupCache }),
+          method: await createBrowserSignInMethod(realmConfig.signin.method, config.connectors, { groupCache }),
         });
       }
       const current = watcher;

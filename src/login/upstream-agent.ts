@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 
 /**
  * The undici dispatcher every upstream call goes through (IdP discovery, token, userinfo, JWKS, Microsoft Graph,
- * the Okta API). undici's EnvHttpProxyAgent reads `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (or their lower-case
- * forms) when it is made, so a bridge in a network whose only way out is a forward proxy reaches its IdP
- * through it (https:// through a CONNECT tunnel: the proxy sees the host name, never the password), and hosts in
- * `NO_PROXY` are called directly.
+ * the Okta API). `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (or their lower-case forms) are read when it is made,
+ * so a bridge in a network whose only way out is a forward proxy reaches its IdP through undici's
+ * EnvHttpProxyAgent (https:// through a CONNECT tunnel: the proxy sees the host name, never the password), and
+ * hosts in `NO_PROXY` are called directly. Without a proxy variable it is a plain keep-alive Agent.
+ *
+ * The variables are read here and handed to EnvHttpProxyAgent, not left to it: given no `noProxy`, it reads
+ * `process.env` on every request to notice a changed NO_PROXY (a few per cent of a login's CPU at saturation),
+ * and without any proxy it would still parse each request's origin to choose between identical agents.
  *
  * `ca` adds an operator's CA bundle (an IdP behind a private CA, common with ADFS) to Node's bundled roots, for
  * the TLS to the upstream host itself — directly or inside the proxy's tunnel (undici's `requestTls`).
@@ -21,14 +25,28 @@ export interface UpstreamAgentOptions {
 
 export function createUpstreamAgent(options: UpstreamAgentOptions): Dispatcher {
   const tls = { timeout: options.connectTimeoutMs, ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}) };
-  return new EnvHttpProxyAgent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 300_000,
-    connections: options.maxConnections ?? 256,
-    connect: tls,
-    requestTls: tls,
-    proxyTls: { timeout: options.connectTimeoutMs },
-  });
+  const agent = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 300_000, connections: options.maxConnections ?? 256 };
+  const proxy = proxyFromEnvironment();
+  if (!proxy) return new Agent({ ...agent, connect: tls });
+  return new EnvHttpProxyAgent({ ...agent, ...proxy, connect: tls, requestTls: tls, proxyTls: { timeout: options.connectTimeoutMs } });
+}
+
+interface ProxySettings {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy: string;
+}
+
+/** The proxy variables as curl and undici read them (lower case first); undefined when no proxy is set. */
+function proxyFromEnvironment(env: NodeJS.ProcessEnv = process.env): ProxySettings | undefined {
+  const httpProxy = env['http_proxy'] || env['HTTP_PROXY'] || undefined;
+  const httpsProxy = env['https_proxy'] || env['HTTPS_PROXY'] || httpProxy;
+  if (!httpProxy && !httpsProxy) return undefined;
+  return {
+    ...(httpProxy ? { httpProxy } : {}),
+    ...(httpsProxy ? { httpsProxy } : {}),
+    noProxy: env['no_proxy'] ?? env['NO_PROXY'] ?? '',
+  };
 }
 
 /** Thrown when a `caFile` cannot be read or holds no certificate: the message names the file. */

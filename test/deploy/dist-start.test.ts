@@ -223,6 +223,29 @@ describe.skipIf(missing.length > 0)('production start from dist/ with production
     expect(output).toMatch(/"username":"audit-at-exit@example\.com".*"outcome":"invalid_credentials"/);
   });
 
+  // Connector and sign-in libraries are imported only for the types a config uses: a bridge without SAML does not
+  // carry node-saml, xmldom, xml-crypto and xpath in its memory (about 8 MB of a pod's RSS).
+  it('loads no SAML library for a config without SAML connectors or sign-in', async () => {
+    const script = `import { registerHooks } from 'node:module';
+      const loaded = new Set();
+      registerHooks({ resolve(specifier, context, next) {
+        const resolved = next(specifier, context);
+        const name = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(resolved.url);
+        if (name) loaded.add(name[1]);
+        return resolved;
+      } });
+      const { loadConfig } = await import('./dist/config/load-config.js');
+      const { createBridge } = await import('./dist/bridge.js');
+      const bridge = await createBridge(await loadConfig(${JSON.stringify(demoConfig)}));
+      await bridge.close();
+      console.log(JSON.stringify([...loaded]));`;
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd: workDir, env, timeout: 20_000 });
+    const loaded = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as string[];
+    // The hook sees the libraries the bridge does load.
+    expect(loaded).toEqual(expect.arrayContaining(['hono', 'zod', 'xmlbuilder2']));
+    for (const library of ['@node-saml/node-saml', '@xmldom/xmldom', 'xml-crypto', 'xpath']) expect(loaded).not.toContain(library);
+  });
+
   it('writes a log line still pending when the process exits (an audit file, a crash handler\'s exit)', async () => {
     const file = join(workDir, 'pending-at-exit.log');
     const script = `import('./dist/observability/log-destination.js').then(({ logDestination }) => {

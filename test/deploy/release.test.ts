@@ -73,6 +73,15 @@ describe('deploy/Dockerfile', () => {
     const deployment = await readFile(`${repoRoot}deploy/helm/loginshare-bridge/templates/deployment.yaml`, 'utf8');
     expect(deployment).toContain(`command: ["node", ${flags.map((f) => `"${f}"`).join(', ')}, "dist/cli/main.js"`);
   });
+
+  it('sets the allocator environment the benchmark measures the pod with', async () => {
+    const bench = await readFile(`${repoRoot}bench/pod-heap.ts`, 'utf8');
+    const block = /IMAGE_ENV: Readonly<Record<string, string>> = \{([^}]*)\}/.exec(bench)![1]!;
+    const env = [...block.matchAll(/([A-Z_]+): '([^']*)'/g)].map((m) => `${m[1]}=${m[2]}`);
+    expect(env.length).toBeGreaterThan(0);
+    const lines = await dockerInstructions();
+    for (const setting of env) expect(lines).toContain(`ENV ${setting}`);
+  });
 });
 
 interface Step {

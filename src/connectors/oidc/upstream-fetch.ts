@@ -67,7 +67,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
   });
   const maxBytes = options.maxResponseBytes ?? 2 * 1024 * 1024;
   let jwksUrl = options.jwksUrl;
-  let lastJwks: { body: Buffer; headers: Headers } | undefined;
+  let lastJwks: { body: Buffer; headers: HeaderPairs } | undefined;
 
   const call = async (url: string, init: CustomFetchOptions): Promise<Response> => {
     const context = scope.getStore();
@@ -99,11 +99,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     } catch (err) {
       throw asTimeout(err, url);
     }
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
-      else if (value !== undefined) responseHeaders.set(name, value);
-    }
+    const responseHeaders = headerPairs(response.headers);
     const status = response.statusCode;
     const body = status === 204 || status === 304 ? null : received;
     if (url === jwksUrl && status === 200 && body) lastJwks = { body, headers: responseHeaders };
@@ -144,6 +140,22 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     dispatcher: agent,
     close: () => agent.close(),
   };
+}
+
+type HeaderPairs = [string, string][];
+
+/**
+ * undici's header record as name/value pairs for the web `Response`: given pairs, the Response fills its headers
+ * in one pass, where a `Headers` built first would be copied again in sorted order.
+ */
+function headerPairs(headers: Dispatcher.ResponseData['headers']): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (Array.isArray(value)) for (const v of value) pairs.push([name, v]);
+    else if (value !== undefined) pairs.push([name, value]);
+  }
+  return pairs;
 }
 
 /** undici's own timeouts, reported like an expired AbortSignal.timeout so callers see one kind of timeout. */
