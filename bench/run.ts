@@ -212,7 +212,7 @@ try {
   const issuer = String(idp.info['issuer']);
   const graphBase = String(idp.info['graphBase']);
   const bridgeOptions = (extra: Partial<BridgeTargetOptions> = {}): BridgeTargetOptions => ({ dir: scratch, issuer, graphBase, groups: 'token', ...extra });
-  // 7 needs a SAML ECP IdP, and target C a realm that logs in through it.
+  // 8 needs a SAML ECP IdP, and target C a realm that logs in through it.
   const samlIdp = runs(8) ? await start<SamlIdpCommands>('SAML IdP', 'saml-idp.js', [], CPU_REST) : undefined;
   const samlEcp = samlIdp
     ? {
