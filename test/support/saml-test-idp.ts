@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { serveOnLoopback } from './loginshare-listener.js';
 
@@ -79,6 +81,8 @@ export interface SamlTestIdpOptions {
   users: Record<string, SamlTestUser> | ((username: string) => SamlTestUser | undefined);
   /** Keep every request in `received` (default true; off under load). */
   recordRequests?: boolean;
+  /** Serve https:// with this key and certificate. */
+  tls?: { key: string; cert: string };
 }
 
 export interface SamlTestUser {
@@ -192,7 +196,7 @@ export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<Sam
   };
 
   const hanging = new Set<ServerResponse>();
-  const { server, port } = await serveOnLoopback((req, res) => {
+  const { server, port } = await serveOn(options.tls, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -220,11 +224,19 @@ export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<Sam
       })();
     });
   });
-  const url = `http://127.0.0.1:${port}/idp/profile/SAML2/SOAP/ECP`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/idp/profile/SAML2/SOAP/ECP`;
   entityId = `http://127.0.0.1:${port}/idp/shibboleth`;
   Object.assign(idp, { url });
   idp.close = () => closeServer(server, hanging);
   return idp;
+}
+
+function serveOn(tls: SamlTestIdpOptions['tls'], listener: RequestListener): Promise<{ server: Server; port: number }> {
+  if (!tls) return serveOnLoopback(listener);
+  return new Promise((resolve) => {
+    const server = createHttpsServer(tls, listener);
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
+  });
 }
 
 function closeServer(server: Server, hanging: Set<ServerResponse>): Promise<void> {

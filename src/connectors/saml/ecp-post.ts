@@ -1,12 +1,15 @@
 import { readBoundedBody } from '../../login/bounded-body.js';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { callTimeoutMs, type Deadline } from '../../login/deadline.js';
+import { createUpstreamAgent } from '../../login/upstream-agent.js';
 import { ECP_REQUEST_HEADERS } from './soap-envelope.js';
 
 /**
  * The one HTTP call of an ECP login: the SOAP envelope POSTed to the IdP's ECP endpoint with the person's
  * username and password as HTTP Basic credentials (SAML 2.0 ECP leaves the authentication to the IdP; Keycloak and
- * Shibboleth both take Basic). A keep-alive undici Agent per connector; each call bounded by undici's own
+ * Shibboleth both take Basic). A keep-alive undici dispatcher per connector, the one every upstream call uses
+ * (`login/upstream-agent.ts`: through the forward proxy of HTTPS_PROXY unless NO_PROXY names the host, with the
+ * connector's `caFile` trusted beside Node's roots); each call bounded by undici's own
  * connect/headers/body timers, cut to the login's time left (see `src/login/deadline.ts`), so a hung IdP answers
  * `unavailable` within the deadline; the answer bounded in size; redirects never followed (undici's `request` does
  * not): a password must not travel to another host.
@@ -16,6 +19,8 @@ export interface EcpPostOptions {
   requestTimeoutMs: number;
   /** An ECP answer is a few KiB; anything far larger is refused unread. */
   maxResponseBytes?: number;
+  /** PEM CA certificates trusted beside Node's roots (the connector's `caFile`). */
+  ca?: string | undefined;
 }
 
 export interface EcpHttpAnswer {
@@ -38,11 +43,7 @@ export interface EcpPoster {
 }
 
 export function createEcpPoster(options: EcpPostOptions): EcpPoster {
-  const agent = new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 300_000,
-    connect: { timeout: options.connectTimeoutMs },
-  });
+  const agent = createUpstreamAgent({ connectTimeoutMs: options.connectTimeoutMs, ca: options.ca });
   const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
 
   return {

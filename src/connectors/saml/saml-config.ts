@@ -103,6 +103,8 @@ export const samlEcpConnectorSchema = z
     ...samlServiceProviderShape,
     /** Bounds each call to the IdP, within the login's own deadline. */
     timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+    /** PEM file of the CA(s) that signed the IdP's TLS certificate, trusted beside Node's roots; relative to the config file. */
+    caFile: z.string().min(1).optional(),
     /** Allows an http:// ECP endpoint. For tests on loopback only; never in production (the password travels in it). */
     allowInsecureHttp: z.boolean().default(false),
   })

@@ -2,6 +2,7 @@ import type { LoginAttempt, LoginOutcome } from '../../login/vocabulary.js';
 import type { PasswordConnector } from '../../login/password-connector.js';
 import type { Deadline } from '../../login/deadline.js';
 import { PAOS_BINDING, buildAuthnRequest } from './authn-request.js';
+import { readCaFile } from '../../login/upstream-agent.js';
 import { createEcpPoster, EcpAnswerTooLarge, EcpTimeout, type EcpHttpAnswer } from './ecp-post.js';
 import { isDialectInvalidCredentials } from './idp-dialects.js';
 import { pendingRequestCache } from './pending-requests.js';
@@ -38,7 +39,11 @@ export function createSamlEcpConnector(config: SamlEcpConnectorConfig): Password
     { ...config, signRequests: undefined },
     { idpEndpoint: config.ecpUrl, pendingRequests, requestLifetimeMs },
   );
-  const poster = createEcpPoster({ connectTimeoutMs: Math.min(config.timeoutMs, 5_000), requestTimeoutMs: config.timeoutMs });
+  const poster = createEcpPoster({
+    connectTimeoutMs: Math.min(config.timeoutMs, 5_000),
+    requestTimeoutMs: config.timeoutMs,
+    ca: config.caFile ? readCaFile(config.caFile) : undefined,
+  });
 
   const fail = (kind: SamlFailureKind, code: string, message: string, cause?: unknown): LoginOutcome => {
     switch (kind) {
