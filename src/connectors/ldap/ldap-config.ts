@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { FilterParser } from 'ldapts';
 import { z } from 'zod';
+import { isLoopbackHost } from '../../login/loopback-host.js';
 
 /**
  * The `type: ldap` connector section. Defaults follow the directory named in `directory` (Active Directory,
@@ -194,11 +195,6 @@ export type LdapConnectorConfig = z.output<typeof ldapConnectorSchema>;
 /** `attr={username},…`: the username becomes an RDN value and is escaped as RFC 4514 says. */
 export function isDnTemplate(template: string): boolean {
   return /=\s*\{username\}/.test(template);
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** Paths in the section whose value must come from `${ENV}` (checked against the file as written). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { groupsConfigSchema } from '../../groups/groups-config.js';
+import { isLoopbackHost } from '../../login/loopback-host.js';
 
 /** A claim path: `email`, `realm_access.roles`, or a claim name that itself contains dots, in quotes. */
 const claimPath = z.string().min(1);
@@ -118,12 +119,6 @@ const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'phone', 'address', '
 const GRAPH_GROUP_READ = /(^|\/)(GroupMember|Group|Directory)\.Read(Write)?\.All$/;
 
 type OidcConfigDraft = { scopes: string[]; allowInsecureHttp: boolean; insecureHttpHosts: string[]; groups: z.output<typeof groupsConfigSchema> };
-
-/** Host names that never leave the machine: http:// to them exposes nothing on a network. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
 
 /**
  * Why an http:// URL may not be called, or undefined when it may: https://, or http:// to a loopback host with

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isLoopbackHost } from '../oidc/oidc-config.js';
+import { isLoopbackHost } from '../../login/loopback-host.js';
 import { SAML_DIALECTS } from './idp-dialects.js';
 
 /**

@@ -72,6 +72,8 @@ describe('ldap connector config', () => {
     expect(issues(`${plain}\nallowPlainLdap: true`)).toEqual([]);
     expect(issues(`${plain}\ntls: { startTls: true }`)).toEqual([]);
     expect(issues(SEARCH.replace('ldaps://dc1.corp.example, ldaps://dc2.corp.example:636', 'ldap://127.0.0.1:3890'))).toEqual([]);
+    // ldap:// host names keep their case in a URL: LOCALHOST is still the machine itself, as for http://.
+    expect(issues(SEARCH.replace('ldaps://dc1.corp.example, ldaps://dc2.corp.example:636', 'ldap://LOCALHOST:3890'))).toEqual([]);
     expect(issues(`${SEARCH}\ntls: { startTls: true }`)).toEqual([expect.stringMatching(/tls\.startTls: StartTLS is for ldap:\/\//)]);
     expect(issues(`${plain}\nallowPlainLdap: true\ntls: { servername: ldap.corp.example }`)).toEqual([expect.stringMatching(/connectors\[0\]\.tls: tls settings have no effect on plain ldap:\/\//)]);
   });
