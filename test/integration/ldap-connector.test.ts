@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PasswordConnector } from '../../src/login/password-connector.js';
 import { deadlineIn } from '../../src/login/deadline.js';
@@ -269,6 +272,18 @@ describeWithServer('slapd', 'LDAP connector against a real slapd', (slapd) => {
       expect((await login(ldaps, 'alice', LDAP_USERS.alice.password)).kind).toBe('ok');
       const startTls = make({ urls: [slapd.url], tls: { startTls: true, ca: slapd.caPem } });
       expect((await login(startTls, 'carol', LDAP_USERS.carol.password)).kind).toBe('ok');
+    });
+
+    it('trusts the CA given as a file (caFile), over LDAPS and StartTLS', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lsb-ldap-ca-'));
+      try {
+        const caFile = join(dir, 'ca.pem');
+        writeFileSync(caFile, slapd.caPem);
+        expect((await login(make({ urls: [slapd.ldapsUrl], caFile }), 'alice', LDAP_USERS.alice.password)).kind).toBe('ok');
+        expect((await login(make({ urls: [slapd.url], tls: { startTls: true }, caFile }), 'carol', LDAP_USERS.carol.password)).kind).toBe('ok');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     describe('a certificate the configured CA did not sign', () => {

@@ -104,6 +104,11 @@ export const ldapConnectorSchema = z
       .array(z.string().regex(/^ldaps?:\/\/[^/?#\s]+\/?$/i, 'ldap://host[:port] or ldaps://host[:port]'))
       .min(1, 'give at least one server URL'),
     tls: tlsSchema.default(tlsSchema.parse({})),
+    /**
+     * PEM file of the CA(s) that signed the servers' certificates, trusted beside Node's roots; relative to the
+     * config file. The file form of `tls.ca`, as the other connectors take it.
+     */
+    caFile: z.string().min(1).optional(),
     /** Plain ldap:// (no StartTLS) to a host other than loopback: passwords would cross the network in clear. */
     allowPlainLdap: z.boolean().default(false),
     /**
@@ -165,6 +170,12 @@ export const ldapConnectorSchema = z
     const tlsUsed = value.tls.startTls || value.urls.some((url) => url.toLowerCase().startsWith('ldaps:'));
     if (!tlsUsed && (value.tls.ca !== undefined || value.tls.servername !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings have no effect on plain ldap:// URLs: use ldaps:// or tls.startTls: true' });
+    }
+    if (!tlsUsed && value.caFile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['caFile'], message: 'a CA has no effect on plain ldap:// URLs: use ldaps:// or tls.startTls: true' });
+    }
+    if (value.caFile !== undefined && value.tls.ca !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['caFile'], message: 'give the CA once: inline as tls.ca or as a file in caFile, not both' });
     }
     if (value.tls.startTls && value.urls.some((url) => url.toLowerCase().startsWith('ldaps:'))) {
       ctx.addIssue({ code: 'custom', path: ['tls', 'startTls'], message: 'StartTLS is for ldap:// URLs; ldaps:// is TLS already' });

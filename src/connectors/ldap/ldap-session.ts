@@ -12,7 +12,7 @@ export interface LdapTransportOptions {
   urls: readonly string[];
   startTls: boolean;
   /** PEM bundle; undefined = Node's public CAs. */
-  ca?: string;
+  ca?: string | string[];
   servername?: string;
   verifyCertificate: boolean;
   connectMs: number;
@@ -123,7 +123,7 @@ export function asTransportError(url: string, what: string, err: unknown): LdapT
   const code = (err as { code?: unknown }).code;
   const message = err instanceof Error ? err.message : String(err);
   if (typeof code === 'string' && TLS_VERIFY_CODES.has(code)) {
-    return new LdapTransportError('ERR_LDAP_TLS_VERIFY', `${url}: the server's certificate was refused (${code}: ${message}); check tls.ca and tls.servername`, { cause: err });
+    return new LdapTransportError('ERR_LDAP_TLS_VERIFY', `${url}: the server's certificate was refused (${code}: ${message}); check tls.ca (or caFile) and tls.servername`, { cause: err });
   }
   if (/timed? ?out/i.test(message)) return new LdapTransportError('ERR_LDAP_TIMEOUT', `${url}: ${what}: ${message}`, { cause: err });
   return new LdapTransportError('ERR_LDAP_UNREACHABLE', `${url}: ${what} failed: ${typeof code === 'string' ? `${code} ` : ''}${message}`, { cause: err });

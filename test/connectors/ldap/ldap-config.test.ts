@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTestCertificates } from '../../support/test-ca.js';
 import { ConfigFileError } from '../../../src/config/file-errors.js';
 import { validateConfig } from '../../../src/config/load-config.js';
 import { parseYamlSource } from '../../../src/config/yaml-file.js';
@@ -76,6 +80,22 @@ describe('ldap connector config', () => {
     expect(issues(SEARCH.replace('ldaps://dc1.corp.example, ldaps://dc2.corp.example:636', 'ldap://LOCALHOST:3890'))).toEqual([]);
     expect(issues(`${SEARCH}\ntls: { startTls: true }`)).toEqual([expect.stringMatching(/tls\.startTls: StartTLS is for ldap:\/\//)]);
     expect(issues(`${plain}\nallowPlainLdap: true\ntls: { servername: ldap.corp.example }`)).toEqual([expect.stringMatching(/connectors\[0\]\.tls: tls settings have no effect on plain ldap:\/\//)]);
+  });
+
+  it('takes the CA as a file (caFile) over TLS, not beside an inline tls.ca and not for plain ldap://', async () => {
+    const CA_PEM = (await makeTestCertificates()).caPem;
+    const dir = mkdtempSync(join(tmpdir(), 'lsb-ldap-ca-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, CA_PEM);
+      expect(issues(`${SEARCH}\ncaFile: ${caFile}`)).toEqual([]);
+      expect(issues(`${SEARCH}\ncaFile: ${caFile}\ntls: { ca: ${JSON.stringify(CA_PEM)} }`)).toEqual([expect.stringMatching(/connectors\[0\]\.caFile: give the CA once/)]);
+      const plain = SEARCH.replace('ldaps://dc1.corp.example, ldaps://dc2.corp.example:636', 'ldap://dc1.corp.example');
+      expect(issues(`${plain}\nallowPlainLdap: true\ncaFile: ${caFile}`)).toEqual([expect.stringMatching(/connectors\[0\]\.caFile: a CA has no effect on plain ldap:\/\//)]);
+      expect(issues(`${SEARCH}\ncaFile: ${join(dir, 'missing.pem')}`)).toEqual([expect.stringMatching(/connectors\[0\]\.caFile: caFile .*missing\.pem: cannot be read/)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says what each bind mode needs', () => {
