@@ -56,3 +56,16 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
     },
   };
 }
+
+/** The proxy variables a test may set; `keepProxyEnvironment()` gives back a function that puts them back as they were. */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'] as const;
+
+export function keepProxyEnvironment(): () => void {
+  const saved = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
+  return () => {
+    for (const name of PROXY_VARIABLES) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  };
+}

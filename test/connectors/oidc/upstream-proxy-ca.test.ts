@@ -12,7 +12,7 @@ import { oidcConnectorSchema } from '../../../src/connectors/oidc/oidc-config.js
 import { createOidcConnector } from '../../../src/connectors/oidc/oidc-connector.js';
 import { createUpstreamAgent } from '../../../src/login/upstream-agent.js';
 import { getJson } from '../../../src/groups/http-json.js';
-import { startConnectProxy, type ConnectProxy } from '../../support/connect-proxy.js';
+import { keepProxyEnvironment, startConnectProxy, type ConnectProxy } from '../../support/connect-proxy.js';
 import { makeTestCa, type TestCa } from '../../support/test-ca.js';
 import { startLoopbackIdp, type LoopbackIdp } from './loopback-idp.js';
 
@@ -25,8 +25,7 @@ let ca: TestCa;
 let idp: LoopbackIdp;
 let proxy: ConnectProxy;
 const open: PasswordConnector[] = [];
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
-const savedEnv = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
+const restoreProxyEnvironment = keepProxyEnvironment();
 
 function connector(extra: Record<string, unknown> = {}): PasswordConnector {
   const made = createOidcConnector(
@@ -47,10 +46,7 @@ beforeAll(async () => {
   proxy = await startConnectProxy();
 });
 afterEach(async () => {
-  for (const name of PROXY_VARIABLES) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
+  restoreProxyEnvironment();
   await Promise.all(open.splice(0).map((c) => c.close?.()));
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { createSamlEcpConnector } from '../../../src/connectors/saml/saml-ecp-co
 import { deadlineIn } from '../../../src/login/deadline.js';
 import type { PasswordConnector } from '../../../src/login/password-connector.js';
 import type { LoginOutcome } from '../../../src/login/vocabulary.js';
-import { startConnectProxy, type ConnectProxy } from '../../support/connect-proxy.js';
+import { keepProxyEnvironment, startConnectProxy, type ConnectProxy } from '../../support/connect-proxy.js';
 import { samlKeyPair, startSamlTestIdp, type SamlKeyPair, type SamlTestIdp } from '../../support/saml-test-idp.js';
 import { makeTestCa, type TestCa } from '../../support/test-ca.js';
 
@@ -15,8 +15,7 @@ import { makeTestCa, type TestCa } from '../../support/test-ca.js';
  */
 const SP = 'https://bridge.example.test/sp';
 const ACS = 'https://bridge.example.test/saml/ecp';
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
-const savedEnv = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
+const restoreProxyEnvironment = keepProxyEnvironment();
 
 let ca: TestCa;
 let keys: SamlKeyPair;
@@ -61,10 +60,7 @@ beforeAll(async () => {
   proxy = await startConnectProxy();
 }, 60_000);
 afterEach(async () => {
-  for (const name of PROXY_VARIABLES) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
+  restoreProxyEnvironment();
   await Promise.all(open.splice(0).map((c) => c.close?.()));
 });
 afterAll(async () => {
