@@ -9,9 +9,9 @@ import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
  * EnvHttpProxyAgent (https:// through a CONNECT tunnel: the proxy sees the host name, never the password), and
  * hosts in `NO_PROXY` are called directly. Without a proxy variable it is a plain keep-alive Agent.
  *
- * The variables are read here and handed to EnvHttpProxyAgent, not left to it: given no `noProxy`, it reads
- * `process.env` on every request to notice a changed NO_PROXY (a few per cent of a login's CPU at saturation),
- * and without any proxy it would still parse each request's origin to choose between identical agents.
+ * NO_PROXY is read here and handed to EnvHttpProxyAgent: given no `noProxy`, it reads `process.env` on every
+ * request to notice a changed NO_PROXY (a few per cent of a login's CPU at saturation). With no proxy variable at
+ * all it would still parse each request's origin to choose between identical agents, hence the plain Agent.
  *
  * `ca` adds an operator's CA bundle (an IdP behind a private CA, common with ADFS) to Node's bundled roots, for
  * the TLS to the upstream host itself — directly or inside the proxy's tunnel (undici's `requestTls`).
@@ -24,29 +24,17 @@ export interface UpstreamAgentOptions {
 }
 
 export function createUpstreamAgent(options: UpstreamAgentOptions): Dispatcher {
-  const tls = { timeout: options.connectTimeoutMs, ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}) };
+  const tls = { timeout: options.connectTimeoutMs, ...(options.ca ? { ca: besideNodeRoots(options.ca) } : {}) };
   const agent = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 300_000, connections: options.maxConnections ?? 256 };
-  const proxy = proxyFromEnvironment();
-  if (!proxy) return new Agent({ ...agent, connect: tls });
-  return new EnvHttpProxyAgent({ ...agent, ...proxy, connect: tls, requestTls: tls, proxyTls: { timeout: options.connectTimeoutMs } });
+  const env = process.env;
+  if (!(env['https_proxy'] || env['HTTPS_PROXY'] || env['http_proxy'] || env['HTTP_PROXY'])) return new Agent({ ...agent, connect: tls });
+  const noProxy = env['no_proxy'] ?? env['NO_PROXY'] ?? '';
+  return new EnvHttpProxyAgent({ ...agent, noProxy, connect: tls, requestTls: tls, proxyTls: { timeout: options.connectTimeoutMs } });
 }
 
-interface ProxySettings {
-  httpProxy?: string;
-  httpsProxy?: string;
-  noProxy: string;
-}
-
-/** The proxy variables as curl and undici read them (lower case first); undefined when no proxy is set. */
-function proxyFromEnvironment(env: NodeJS.ProcessEnv = process.env): ProxySettings | undefined {
-  const httpProxy = env['http_proxy'] || env['HTTP_PROXY'] || undefined;
-  const httpsProxy = env['https_proxy'] || env['HTTPS_PROXY'] || httpProxy;
-  if (!httpProxy && !httpsProxy) return undefined;
-  return {
-    ...(httpProxy ? { httpProxy } : {}),
-    ...(httpsProxy ? { httpsProxy } : {}),
-    noProxy: env['no_proxy'] ?? env['NO_PROXY'] ?? '',
-  };
+/** An operator's CA bundle added to Node's bundled roots, as every connector's `caFile` is trusted. */
+export function besideNodeRoots(caPem: string): string[] {
+  return [...rootCertificates, caPem];
 }
 
 /** Thrown when a `caFile` cannot be read or holds no certificate: the message names the file. */

@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { LoginFlowDeps } from '../../src/loginshare/login-flow.js';
 import { createLoginThrottle } from '../../src/security/login-throttle.js';
@@ -14,10 +15,10 @@ export function roomyLoginFlow(loginTimeoutMs: number): LoginFlowDeps {
   };
 }
 
-/** Serves `listener` on a free loopback port. */
-export function serveOnLoopback(listener: RequestListener): Promise<{ server: Server; port: number }> {
+/** Serves `listener` on a free loopback port; over https:// with `tls`. */
+export function serveOnLoopback(listener: RequestListener, tls?: { key: string; cert: string }): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
-    const server = createServer(listener);
+    const server = tls ? createHttpsServer(tls, listener) : createServer(listener);
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
 }

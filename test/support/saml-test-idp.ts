@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { generate } from 'selfsigned';
 import { serveOnLoopback } from './loginshare-listener.js';
 
@@ -196,7 +194,7 @@ export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<Sam
   };
 
   const hanging = new Set<ServerResponse>();
-  const { server, port } = await serveOn(options.tls, (req, res) => {
+  const { server, port } = await serveOnLoopback((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -223,20 +221,12 @@ export async function startSamlTestIdp(options: SamlTestIdpOptions): Promise<Sam
         res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
       })();
     });
-  });
+  }, options.tls);
   const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/idp/profile/SAML2/SOAP/ECP`;
   entityId = `http://127.0.0.1:${port}/idp/shibboleth`;
   Object.assign(idp, { url });
   idp.close = () => closeServer(server, hanging);
   return idp;
-}
-
-function serveOn(tls: SamlTestIdpOptions['tls'], listener: RequestListener): Promise<{ server: Server; port: number }> {
-  if (!tls) return serveOnLoopback(listener);
-  return new Promise((resolve) => {
-    const server = createHttpsServer(tls, listener);
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
-  });
 }
 
 function closeServer(server: Server, hanging: Set<ServerResponse>): Promise<void> {

@@ -14,8 +14,7 @@ import { findGroups, groupName, type DirectorySearch, type GroupPlan } from './l
 import { attributesToRead, BINARY_ATTRIBUTES, identityFromEntry, type AttributeMap } from './ldap-identity.js';
 import { LdapSession, LdapTransportError, ServerList } from './ldap-session.js';
 import { ServicePool } from './service-pool.js';
-import { rootCertificates } from 'node:tls';
-import { readCaFile } from '../../login/upstream-agent.js';
+import { besideNodeRoots, readCaFile } from '../../login/upstream-agent.js';
 
 /** An operator-facing failure: says what to fix; never holds a password. */
 export class LdapConnectorError extends Error {
@@ -47,7 +46,7 @@ export function createLdapConnector(config: LdapConnectorConfig, deps: LdapConne
   const servers = new ServerList({
     urls: config.urls,
     startTls: config.tls.startTls,
-    ...(config.tls.ca ? { ca: config.tls.ca } : config.caFile ? { ca: [...rootCertificates, readCaFile(config.caFile)] } : {}),
+    ...(config.tls.ca ? { ca: config.tls.ca } : config.caFile ? { ca: besideNodeRoots(readCaFile(config.caFile)) } : {}),
     ...(config.tls.servername ? { servername: config.tls.servername } : {}),
     verifyCertificate: config.tls.verifyCertificate,
     connectMs: config.timeouts.connectMs,
