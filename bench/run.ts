@@ -32,7 +32,7 @@ const HELP = `Usage: npm run bench [-- options]
   --smoke            a few seconds, tiny load: checks that every part still works (CI); exits 1 on any
                      failure (with CI=true also when redis-server cannot start)
   --no-pin           do not pin processes to CPUs with taskset
-  --rounds N         saturation / latency rounds per target (default 8 / 3)
+  --rounds N         saturation / latency rounds per target (default 8 / 5)
   --connections N    saturation connections (default 200)
   --rate N           fixed offered load for the latency measurement, logins/s (default 500)
   --duration S       seconds measured per saturation round (default 2.5)
@@ -98,7 +98,9 @@ const plan = {
     steadyStateMs: smoke ? 300 : 4_000,
   },
   latency: {
-    rounds: num(flags.rounds, smoke ? 1 : 3),
+    // Judged on the median of the per-round differences: with five rounds one disturbed round (the load generator
+    // and the IdP share a CPU) cannot decide the p99 verdict alone.
+    rounds: num(flags.rounds, smoke ? 1 : 5),
     rate: num(flags.rate, smoke ? 100 : 500),
     // Long enough for V8 to finish optimising after the target sat idle while the others were measured: with 2 s,
     // the bridge's first ~0.5 s of each round still ran slow (its compiler threads share its one CPU).
@@ -436,7 +438,11 @@ try {
     const tokenRoundTrip = await openLoad(targetA(warmUsers));
     const baselineRealistic = await openLoad(targetB(warmUsers));
     const naiveRealistic = await openLoad(targetN(warmUsers));
-    assertNoFailures('filling the group cache', await loadgen.call('fixed', { target: targetCGraph(warmUsers), connections: 4 }));
+    // Fills the group cache, and warms the process: A, B and N are warm from the measurements before, and a Node
+    // process just started runs its first logins unoptimised (several ms each at 20/s), which is start-up, not
+    // the steady state a pod serves in. 2,000 logins take about 3 s against the delayed IdP.
+    const fill = Array.from({ length: smoke ? 1 : 100 }, () => warmUsers).flat();
+    assertNoFailures('filling the group cache', await loadgen.call('fixed', { target: targetCGraph(fill), connections: 64 }));
     await idp.call('counters', { reset: true });
     const warm = await openLoad(targetCGraph(warmUsers));
     const warmCounters = await idp.call('counters', { reset: true });

@@ -1,5 +1,4 @@
 import * as client from 'openid-client';
-import { importPKCS8 } from 'jose';
 import type { OidcConnectorConfig } from './oidc-config.js';
 
 /** How the bridge authenticates itself to the token endpoint (RFC 6749 §2.3, RFC 7523 §2.2). */
@@ -19,7 +18,9 @@ export async function createClientAuthentication(config: OidcConnectorConfig): P
     case 'none':
       return client.None();
     case 'private_key_jwt': {
-      // openid-client signs with a WebCrypto key; jose turns the configured PKCS#8 PEM into one.
+      // openid-client signs with a WebCrypto key; jose turns the configured PKCS#8 PEM into one. Loaded here
+      // only: a bridge with a client secret never needs jose (about 50 modules at start-up).
+      const { importPKCS8 } = await import('jose');
       const key = await importPKCS8(config.privateKey ?? '', config.privateKeyAlg);
       return client.PrivateKeyJwt(config.privateKeyId ? { key, kid: config.privateKeyId } : key);
     }
