@@ -98,8 +98,8 @@ const plan = {
     steadyStateMs: smoke ? 300 : 4_000,
   },
   latency: {
-    // Judged on the median of the per-round differences: with five rounds one disturbed round (the load generator
-    // and the IdP share a CPU) cannot decide the p99 verdict alone.
+    // Judged on the median of the per-round differences: with five rounds one round that meets V8 recompiling
+    // after a full GC (docs/benchmarks.md, "p99 at 500 logins/s") cannot decide the p99 verdict alone.
     rounds: num(flags.rounds, smoke ? 1 : 5),
     rate: num(flags.rate, smoke ? 100 : 500),
     // Long enough for V8 to finish optimising after the target sat idle while the others were measured: with 2 s,
@@ -438,8 +438,8 @@ try {
     const tokenRoundTrip = await openLoad(targetA(warmUsers));
     const baselineRealistic = await openLoad(targetB(warmUsers));
     const naiveRealistic = await openLoad(targetN(warmUsers));
-    // Fills the group cache, and warms the process: A, B and N are warm from the measurements before, and a Node
-    // process just started runs its first logins unoptimised (several ms each at 20/s), which is start-up, not
+    // Fills the group cache, and warms the process: in a full run A, B and N are warm from the measurements before,
+    // and a Node process just started runs its first logins unoptimised (several ms each at 20/s), which is start-up, not
     // the steady state a pod serves in. 2,000 logins take about 3 s against the delayed IdP.
     const fill = Array.from({ length: smoke ? 1 : 100 }, () => warmUsers).flat();
     assertNoFailures('filling the group cache', await loadgen.call('fixed', { target: targetCGraph(fill), connections: 64 }));
