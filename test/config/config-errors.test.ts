@@ -98,6 +98,22 @@ ${REALM}`),
     ).toEqual(['config.yaml:6:23 connectors[0].groups.source: cannot be "grph": use one of token, graph, okta — did you mean "graph"?']);
   });
 
+  it('refuse an ID-token algorithm openid-client cannot verify — `none` or a typo — before the first login', async () => {
+    const connector = (alg: string) => `connectors:
+  - id: corp
+    type: oidc
+    issuer: https://idp.example.com
+    clientId: kayako
+    idTokenAlg: ${alg}
+${REALM}`;
+    const none = await problems(connector('none'));
+    expect(none).toHaveLength(1);
+    expect(none[0]).toMatch(/^config\.yaml:6:17 connectors\[0\]\.idTokenAlg: cannot be "none": use one of RS256, .*EdDSA, Ed25519/);
+    expect(await problems(connector('RS265'))).toEqual([
+      expect.stringMatching(/^config\.yaml:6:17 connectors\[0\]\.idTokenAlg: cannot be "RS265": use one of .* — did you mean "RS256"\?$/),
+    ]);
+  });
+
   it('come in the order of the file, top to bottom', async () => {
     const found = await problems(`connectors:
   - id: corp

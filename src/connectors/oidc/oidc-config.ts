@@ -67,7 +67,11 @@ export const oidcConnectorSchema = z
       .optional(),
     /** Forward Kayako's `ipaddress` to the IdP in this header (Auth0: `auth0-forwarded-for`). */
     forwardEndUserIpHeader: z.string().optional(),
-    idTokenAlg: z.string().default('RS256'),
+    /**
+     * The one JWS algorithm an ID token may be signed with: those openid-client verifies (oauth4webapi's list).
+     * Checked here so that a typo or `none` fails `check` and start-up, not every login.
+     */
+    idTokenAlg: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']).default('RS256'),
     /** Also call the userinfo endpoint and merge its claims. */
     userinfo: z.boolean().default(false),
     claims: claimMappingSchema.default(claimMappingSchema.parse({})),
