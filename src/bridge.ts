@@ -11,6 +11,7 @@ import { withCircuitBreaker } from './connectors/circuit-breaker.js';
 import type { BridgeConfig } from './config/load-config.js';
 import { callerAddressResolver, createCallerGuard } from './http/caller-guard.js';
 import { createLoginShareListener, type GuardedRealm } from './http/loginshare-app.js';
+import { answerUnreadableRequestsWithXml } from './http/unreadable-requests.js';
 import { createOpsApp } from './http/ops-app.js';
 import { closeGracefully } from './http/graceful-close.js';
 import { createReadinessMonitor, type ReadinessCheck, type ReadinessMonitor } from './observability/readiness.js';
@@ -327,6 +328,7 @@ function listenOn(
     // An ingress or load balancer that keeps idle connections longer than this would see them reset under it.
     server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
     server.headersTimeout = timeouts.headersTimeoutMs;
+    if (section === 'server') answerUnreadableRequestsWithXml(server);
     // The operator needs the config key to change, not only the socket error.
     server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, section, hostname, port)));
     server.listen(port, hostname, () => resolve((server.address() as AddressInfo).port));

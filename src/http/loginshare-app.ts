@@ -92,7 +92,13 @@ export function createLoginShareApp(deps: LoginShareAppDeps): Hono<LoginShareEnv
         return sendXml(c, renderFailure(MESSAGES.callerRefused));
       },
     }),
-    bodyLimit<LoginShareEnv>({ maxBytes: deps.bodyLimitBytes, onTooLarge: (c) => malformed(c, 'body too large') }),
+    bodyLimit<LoginShareEnv>({
+      maxBytes: deps.bodyLimitBytes,
+      // Kayako sends its few hundred bytes at once; a body still arriving after a whole login's time is not Kayako.
+      timeoutMs: deps.flow.loginTimeoutMs,
+      onTooLarge: (c) => malformed(c, 'body too large'),
+      onTooSlow: (c) => malformed(c, 'body not received in time'),
+    }),
     async (c) => {
       const body = c.get('body') ?? Buffer.alloc(0);
       // The bytes hold the password: the context keeps no reference to them past the parse.

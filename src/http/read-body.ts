@@ -1,23 +1,37 @@
 import type { Readable } from 'node:stream';
 
 /** The body as received: decoding is the reader's business (a LoginShare body is never made one string). */
-export type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'too_large' };
+export type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'too_large' } | { kind: 'too_slow' };
+
+export interface BodyReadLimits {
+  /** More than this is refused (`too_large`). */
+  maxBytes: number;
+  /** A body that has not fully arrived this long after the read began is given up (`too_slow`). */
+  timeoutMs: number;
+  /** An oversized body is read and discarded up to this many bytes; beyond it the connection is given up. */
+  drainBytes?: number;
+}
 
 /**
  * Reads a request body up to `limit` bytes, counting what actually arrives (a Content-Length can lie and a
  * chunked body has none). An oversized body is read and discarded up to `drainLimit`, so the client still
- * receives the answer instead of a reset connection; beyond that the connection is given up.
+ * receives the answer instead of a reset connection; beyond that the connection is given up. A body that stalls
+ * (a client that sends part of it and then nothing) is given up after `timeoutMs`, so the caller answers it in
+ * time instead of Node's request timeout (5 minutes, then a bare 408) holding the socket.
  *
  * Straight from Node's request stream (`c.env.incoming` under @hono/node-server): the web `Request` Hono sees
  * then never materialises a body stream, so the bytes live only in the chunks collected here, handed to the
  * form reader once and dropped with the request.
  */
-export function readNodeBodyLimited(incoming: Readable, limit: number, drainLimit = 8 * 1024 * 1024): Promise<BodyRead> {
+export function readNodeBodyLimited(incoming: Readable, limits: BodyReadLimits): Promise<BodyRead> {
+  const { maxBytes: limit, timeoutMs, drainBytes: drainLimit = 8 * 1024 * 1024 } = limits;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
+    let timer: NodeJS.Timeout | undefined;
     const done = (): void => {
+      clearTimeout(timer);
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);
@@ -48,6 +62,11 @@ export function readNodeBodyLimited(incoming: Readable, limit: number, drainLimi
       resolve({ kind: 'ok', body: Buffer.alloc(0) });
       return;
     }
+    timer = setTimeout(() => {
+      done();
+      chunks.length = 0;
+      resolve({ kind: 'too_slow' });
+    }, timeoutMs);
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);
