@@ -51,14 +51,33 @@ export function buildStaffProfile(identity: Identity, choice: ProfileChoice): Pr
   };
 }
 
-/** Lower-cased, de-duplicated, primary first (Kayako lower-cases too, and links accounts by these). */
+/**
+ * Lower-cased, de-duplicated, primary first (Kayako lower-cases too, and links accounts by these), and only
+ * addresses Kayako keeps: it drops an address its validator refuses and fails the whole login with "No Emails"
+ * when none is left, so such an address is dropped here and the person gets the bridge's own message instead.
+ */
 export function normalizeEmails(emails: readonly string[]): string[] {
   const seen = new Set<string>();
   for (const raw of emails) {
     const email = raw.trim().toLowerCase();
-    if (email && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) seen.add(email);
+    if (isPlainEmailAddress(email)) seen.add(email);
   }
   return [...seen];
+}
+
+// Kayako validates with PHP's FILTER_VALIDATE_EMAIL. This accepts the part of it a directory hands out: a
+// dot-atom local part of RFC 5322 `atext` (at most 64 characters) and a host name of letters, digits and inner
+// hyphens whose last label starts with a letter (or is an xn-- label), 254 characters in all. ASCII only, as PHP's
+// filter is. Quoted local parts and IP-literal domains, which PHP would also accept, are refused: no directory
+// issues them to people. Written apart from src/probe's PHP replica on purpose: the probe judges these answers.
+const ATEXT = "[a-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const LABEL = '[a-z0-9]+(?:-+[a-z0-9]+)*';
+const PLAIN_EMAIL = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*@(?:${LABEL}\\.)+(?:[a-z][a-z0-9]*(?:-+[a-z0-9]+)*|xn--${LABEL})$`);
+
+function isPlainEmailAddress(email: string): boolean {
+  if (email.length > 254 || !PLAIN_EMAIL.test(email)) return false;
+  const at = email.lastIndexOf('@');
+  return at <= 64 && email.slice(at + 1).split('.').every((label) => label.length <= 63);
 }
 
 /** Never empty: display name, then given + family name, then the username. */

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/login/vocabulary.js';
-import { buildStaffProfile, buildUserProfile, fullName, staffNames } from '../../src/loginshare/profile.js';
+import { buildStaffProfile, buildUserProfile, fullName, normalizeEmails, staffNames } from '../../src/loginshare/profile.js';
+import { isEmailValidLikeKayako } from '../../src/probe/php-email.js';
 
 const identity = (over: Partial<Identity> = {}): Identity => ({
   subject: 'sub-1',
@@ -16,6 +18,27 @@ describe('identity → Kayako user', () => {
   it('lower-cases and de-duplicates emails, primary first, dropping invalid ones', () => {
     const result = buildUserProfile(identity({ emails: ['John.Doe@Example.com', 'john.doe@example.com', 'not-an-email', 'JD@Example.NET'] }), {});
     expect(result.kind === 'ok' && result.profile.emails).toEqual(['john.doe@example.com', 'jd@example.net']);
+  });
+
+  it('sends no address Kayako would drop: a login whose only email Kayako refuses gets the bridge\'s own message', () => {
+    const odd = `vip-o'b&<x>]]>"@corp.example`;
+    expect(isEmailValidLikeKayako(odd)).toBe(false);
+    expect(buildUserProfile(identity({ emails: [odd] }), {})).toEqual({ kind: 'incomplete', missing: 'email' });
+    expect(buildStaffProfile(identity({ emails: [odd] }), { team: 'Support' })).toEqual({ kind: 'incomplete', missing: 'email' });
+    expect(normalizeEmails([odd, "O'Brien@Corp.Example", 'a..b@corp.example', 'a@corp', 'jörg@corp.example', 'a@xn--bcher-kva.ch'])).toEqual([
+      "o'brien@corp.example",
+      'a@xn--bcher-kva.ch',
+    ]);
+  });
+
+  it('every address it keeps is one Kayako\'s validator (PHP FILTER_VALIDATE_EMAIL, replicated in src/probe) accepts', () => {
+    const piece = fc.stringMatching(/^[a-z0-9.!#$%&'*+\/=?^_`{|}~<>"()\[\]@ -]{1,12}$/);
+    fc.assert(
+      fc.property(piece, piece, fc.constantFrom('com', 'example', 'c0m', '123', 'xn--p1ai', '-x', 'x-'), (local, host, tld) => {
+        for (const kept of normalizeEmails([`${local}@${host}.${tld}`])) expect(isEmailValidLikeKayako(kept), kept).toBe(true);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('uses the rules\' usergroup, else Kayako\'s stock "Registered"', () => {
