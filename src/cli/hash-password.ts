@@ -26,6 +26,10 @@ export const runHashPassword: CliCommand = async (args, io) => {
     io.stderr.write('hash-password: no password given (empty or unset)\n');
     return 2;
   }
+  if (password.includes('\0')) {
+    io.stderr.write('hash-password: the password contains a NUL character, which no login can send\n');
+    return 2;
+  }
   if (password.length < 12) io.stderr.write('hash-password: warning: fewer than 12 characters is weak for a break-glass account\n');
   io.stdout.write(`${await hashPassword(password)}\n`);
   return 0;

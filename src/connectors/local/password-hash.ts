@@ -20,6 +20,7 @@ interface ScryptParams {
 }
 
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_PARAMS): Promise<string> {
+  if (password.includes('\0')) throw new RangeError('a password must not contain a NUL character');
   const salt = randomBytes(SALT_LENGTH);
   const key = await derive(password, salt, params, KEY_LENGTH);
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(salt)}$${b64(key)}`;
@@ -28,7 +29,9 @@ export async function hashPassword(password: string, params: ScryptParams = DEFA
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const { params, salt, key } = parsePasswordHash(encoded);
   const candidate = await derive(password, salt, params, key.length);
-  return timingSafeEqual(candidate, key);
+  // scrypt's HMAC pads a short key with zero bytes, so "secret" and "secret\0" derive the same key: no password
+  // holds a NUL (hashPassword refuses one), so one typed with a NUL is wrong whatever it derives.
+  return timingSafeEqual(candidate, key) && !password.includes('\0');
 }
 
 export function parsePasswordHash(encoded: string): { params: ScryptParams; salt: Buffer; key: Buffer } {

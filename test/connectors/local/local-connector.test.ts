@@ -16,6 +16,13 @@ describe('password hashes', () => {
     expect(await verifyPassword('correct horse batterY', a)).toBe(false);
   });
 
+  it('refuses the password with a NUL appended, which scrypt alone would take for the password itself', async () => {
+    const hash = await hashPassword('correct horse battery', FAST);
+    expect(await verifyPassword('correct horse battery\0', hash)).toBe(false);
+    expect(await verifyPassword('correct horse battery\0\0', hash)).toBe(false);
+    await expect(hashPassword('with\0nul', FAST)).rejects.toThrow(/NUL/);
+  });
+
   it('explains a malformed hash', () => {
     expect(() => parsePasswordHash('plaintext')).toThrow(/hash-password/);
   });
