@@ -32,7 +32,7 @@ export const runCheck: CliCommand = async (args, io) => {
       const config = await loadConfig(path, io.env);
       const unreadable = await unreadableRulesFiles(config);
       if (unreadable.length > 0) problems.push(new ConfigFileError(unreadable.map((u) => u.issue)).message);
-      else io.stdout.write(`ok   ${config.file} (${config.connectors.length} connectors, ${config.realms.length} realms)\n`);
+      else io.stdout.write(`ok   ${config.file} (${counted(config.connectors.length, 'connector')}, ${counted(config.realms.length, 'realm')})\n`);
       const missing = new Set(unreadable.map((u) => u.rulesPath));
       for (const realm of config.realms) if (!missing.has(realm.rulesPath)) rulesFiles.add(realm.rulesPath);
       known = { connectors: config.connectors.map((c) => c.id), realms: config.realms.map((r) => r.id) };
@@ -57,4 +57,8 @@ export const runCheck: CliCommand = async (args, io) => {
 export function describe(err: unknown): string {
   if (err instanceof ConfigFileError) return err.message;
   return err instanceof Error ? `error: ${err.message}` : String(err);
+}
+
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
