@@ -256,8 +256,9 @@ describe('LoginShare endpoints under random and hostile input', () => {
     // Only error lines are kept (a bug, not a refusal); the rest is counted away so the heap measures the bridge.
     const log = createLogger({ level: 'info', destination: { write: (s: string) => void (s.includes('"level":50') || s.includes('"level":60') ? errorLines.push(s) : undefined) } });
     const guarded: GuardedRealm = { realm: createRealm(realmConfig, [{ connector: echoConnector }], () => rules), authorizeCaller: createCallerGuard(realmConfig, []) };
-    // Limits far above the run, so every request reaches the parser and the connector.
-    const flow = roomyLoginFlow(2_000);
+    // Limits far above the run, so every request reaches the parser and the connector. The login timeout also
+    // bounds how long a body may take to arrive: 5 s lets the slow-loris bodies below (about 2.5 s each) finish.
+    const flow = roomyLoginFlow(5_000);
     const listener = createLoginShareListener({ realms: new Map([['r', guarded]]), flow: { ...flow, throttle: noThrottle }, bodyLimitBytes: BODY_LIMIT, log, audit: log, metrics: createMetrics({ defaultMetrics: false }) });
     ({ server, port } = await serveOnLoopback(listener));
     console.info(`[fuzz] seed ${SEED}${REPLAY_PATH ? ` path ${REPLAY_PATH}` : ''}, ${RUNS} requests (replay: LSB_FUZZ_SEED=${SEED})`);

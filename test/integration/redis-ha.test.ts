@@ -218,6 +218,9 @@ describeWithServer('redis', 'Redis Cluster (three masters)', () => {
     bridges.push(a);
     const b = await startTestBridge({ config, rules: files.rules });
     bridges.push(b);
+    // As behind a Service: logins reach a replica once its readiness shows the cluster (a replica still
+    // connecting counts in its own memory meanwhile, by design).
+    for (const replica of [a, b]) await expect.poll(() => redisReady(replica), { timeout: 20_000, interval: 200 }).toBe(true);
     expect((await login(a, 'alice', 'alice-demo-password')).answer.accepted).toBe(true);
     for (let i = 0; i < 3; i++) await login(i % 2 === 0 ? a : b, 'erin', 'wrong password');
     expect((await login(b, 'erin', 'erin-demo-password')).answer).toMatchObject({ accepted: false, kayakoMessage: expect.stringMatching(/locked/) });
@@ -227,3 +230,9 @@ describeWithServer('redis', 'Redis Cluster (three masters)', () => {
     expect(b.logLines.some((line) => String(line['msg']).includes('shared cache unavailable'))).toBe(false);
   }, 60_000);
 });
+
+/** Whether the replica's /readyz has seen its Redis answer. */
+async function redisReady(replica: TestBridge): Promise<boolean> {
+  const report = (await (await fetch(`${replica.opsUrl}/readyz`)).json()) as { checks: { name: string; ok: boolean }[] };
+  return report.checks.some((check) => check.name === 'redis' && check.ok);
+}
