@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the real-server tests need: redis-server, redis-sentinel, slapd + ldap-utils, openssl and chromium (Debian
-# packages), a JDK and Keycloak (from Maven Central, unpacked into a cache dir). Idempotent and non-interactive: CI runs it on a
+# packages), a JDK and Keycloak (from Maven Central, unpacked into a cache dir), and actionlint for the release
+# workflow's check (built with the machine's Go from the Go module proxy, when Go is there). Idempotent and non-interactive: CI runs it on a
 # fresh machine as root, a developer can re-run it any time and it only does what is missing.
 #
 # The tests start their own redis-server / slapd / Keycloak on free loopback ports (test/support/servers/);
 # nothing here starts a system service, and the system slapd is left unconfigured on purpose.
 #
 # Environment:
-#   LSB_CACHE_DIR   where Keycloak is unpacked (default ~/.cache/loginshare-bridge)
+#   LSB_CACHE_DIR   where Keycloak is unpacked and actionlint built (default ~/.cache/loginshare-bridge)
 #   LSB_JAVA_HOME   a JDK to use for Keycloak instead of the one picked here
 set -euo pipefail
 
@@ -16,6 +17,9 @@ readonly CACHE_DIR="${LSB_CACHE_DIR:-$HOME/.cache/loginshare-bridge}"
 readonly KEYCLOAK_HOME="$CACHE_DIR/keycloak-$KEYCLOAK_VERSION"
 # The JDK chosen for Keycloak is written here; test/support/servers/keycloak.ts reads it.
 readonly JAVA_HOME_FILE="$CACHE_DIR/keycloak-java-home"
+readonly ACTIONLINT_VERSION=v1.7.12
+# test/deploy/release.test.ts looks here after LSB_ACTIONLINT and PATH.
+readonly ACTIONLINT_BIN="$CACHE_DIR/bin/actionlint"
 
 log() { printf '[install-test-deps] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -174,8 +178,23 @@ warm_keycloak_build() {
   log "Keycloak pre-built after ${i}s"
 }
 
+# Not a server: without Go the release test skips only its actionlint step (and says so), so this never fails the run.
+ensure_actionlint() {
+  [ -x "$ACTIONLINT_BIN" ] && return
+  if ! command -v go >/dev/null 2>&1; then
+    log "no Go on this machine: actionlint not installed (test/deploy/release.test.ts skips that one check)"
+    return
+  fi
+  log "building actionlint $ACTIONLINT_VERSION with $(go version | cut -d' ' -f3) (one-time, ~20 s)"
+  mkdir -p "$CACHE_DIR/bin"
+  if ! GOBIN="$CACHE_DIR/bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" </dev/null; then
+    log "actionlint could not be built (the release test skips that one check)"
+  fi
+}
+
 install_debian_packages
 ensure_jdk
 ensure_keycloak
 warm_keycloak_build
+ensure_actionlint
 log "done"

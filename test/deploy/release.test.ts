@@ -7,6 +7,8 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -101,15 +103,25 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const actionlint = process.env.LSB_ACTIONLINT ?? 'actionlint';
-const haveActionlint = await execFileAsync(actionlint, ['-version']).then(
-  () => true,
-  () => false,
-);
+// LSB_ACTIONLINT, else actionlint on PATH, else the one scripts/install-test-deps.sh builds into the cache.
+const cachedActionlint = join(process.env.LSB_CACHE_DIR ?? join(homedir(), '.cache', 'loginshare-bridge'), 'bin', 'actionlint');
+const actionlintCandidates = process.env.LSB_ACTIONLINT ? [process.env.LSB_ACTIONLINT] : ['actionlint', cachedActionlint];
+let actionlint = actionlintCandidates[0]!;
+let haveActionlint = false;
+for (const candidate of actionlintCandidates) {
+  haveActionlint = await execFileAsync(candidate, ['-version']).then(
+    () => true,
+    () => false,
+  );
+  if (haveActionlint) {
+    actionlint = candidate;
+    break;
+  }
+}
 if (!haveActionlint) {
   console.warn(
-    '\n*** SKIPPING actionlint on release.yml: no actionlint on PATH (go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12,\n' +
-      '*** or set LSB_ACTIONLINT=/path/to/actionlint). The YAML and structure checks above still ran.\n',
+    '\n*** SKIPPING actionlint on release.yml: no actionlint on PATH or in the cache (scripts/install-test-deps.sh builds it\n' +
+      '*** with Go; or set LSB_ACTIONLINT=/path/to/actionlint). The YAML and structure checks above still ran.\n',
   );
 }
 describe('.github/workflows/release.yml', () => {
