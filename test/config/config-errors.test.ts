@@ -98,6 +98,17 @@ ${REALM}`),
     ).toEqual(['config.yaml:6:23 connectors[0].groups.source: cannot be "grph": use one of token, graph, okta — did you mean "graph"?']);
   });
 
+  it('say why an OIDC connector with explicit endpoints still needs its issuer', async () => {
+    expect(
+      await problems(`connectors:
+  - id: corp
+    type: oidc
+    clientId: kayako
+    endpoints: { token: https://idp.example.com/token, jwks: https://idp.example.com/jwks }
+${REALM}`),
+    ).toEqual(['config.yaml:2:5 connectors[0].issuer: is required, with `endpoints` too: every ID token must name this URL as its issuer (`iss`)']);
+  });
+
   it('refuse an ID-token algorithm openid-client cannot verify — `none` or a typo — before the first login', async () => {
     const connector = (alg: string) => `connectors:
   - id: corp

@@ -33,7 +33,8 @@ export const oidcConnectorSchema = z
     type: z.literal('oidc'),
     /** Selects the IdP's error table (see providers/). */
     dialect: z.enum(['generic', 'keycloak', 'entra', 'okta', 'auth0', 'adfs']).default('generic'),
-    issuer: z.url(),
+    // Required with `endpoints` too: the ID token's `iss` is checked against it, so the error says so.
+    issuer: z.url({ error: (issue) => (issue.input === undefined ? "is required, with `endpoints` too: every ID token must name this URL as its issuer (`iss`)" : undefined) }),
     /** Skip discovery: give the token endpoint and JWKS directly (userinfo optional). */
     endpoints: z
       .object({ token: z.url(), jwks: z.url(), userinfo: z.url().optional() })
