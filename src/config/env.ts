@@ -8,6 +8,8 @@ const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 export interface MissingVariable {
   path: PropertyKey[];
   name: string;
+  /** Set, to the empty string (as an unfilled secret in a Kubernetes manifest is). */
+  empty: boolean;
 }
 
 export function substituteEnv(
@@ -21,7 +23,7 @@ export function substituteEnv(
       const value = env[name];
       if (value !== undefined && value !== '') return value;
       if (fallback !== undefined) return fallback;
-      missing.push({ path, name });
+      missing.push({ path, name, empty: value === '' });
       return '';
     });
   }

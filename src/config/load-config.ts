@@ -47,7 +47,7 @@ export function validateConfig(source: YamlSource, env: NodeJS.ProcessEnv): Brid
   const missing: MissingVariable[] = [];
   const data = substituteEnv(source.data ?? {}, env, missing);
   if (missing.length > 0) {
-    throw new ConfigFileError(missing.map((m) => issueAt(m.path, `environment variable ${m.name} is not set`)));
+    throw new ConfigFileError(missing.map((m) => issueAt(m.path, `environment variable ${m.name} is ${m.empty ? 'empty' : 'not set'}`)));
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigFileError([issueAt([], 'the config file must be a YAML mapping (server:, connectors:, realms: …)')]);

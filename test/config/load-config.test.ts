@@ -59,6 +59,10 @@ describe('loading the config file', () => {
     expect(await issuesOf(VALID, { KAYAKO_SECRET: 'k'.repeat(32) })).toEqual([
       'config.yaml:7:19 connectors[0].clientSecret: environment variable CORP_SECRET is not set',
     ]);
+    // Set but empty (an unfilled secret in a manifest) is refused too, and said as it is.
+    expect(await issuesOf(VALID, { KAYAKO_SECRET: 'k'.repeat(32), CORP_SECRET: '' })).toEqual([
+      'config.yaml:7:19 connectors[0].clientSecret: environment variable CORP_SECRET is empty',
+    ]);
   });
 
   it('lets LOGINSHARE_* variables override the file', async () => {
