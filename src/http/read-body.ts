@@ -13,8 +13,8 @@ export interface BodyReadLimits {
 }
 
 /**
- * Reads a request body up to `limit` bytes, counting what actually arrives (a Content-Length can lie and a
- * chunked body has none). An oversized body is read and discarded up to `drainLimit`, so the client still
+ * Reads a request body up to `maxBytes`, counting what actually arrives (a Content-Length can lie and a
+ * chunked body has none). An oversized body is read and discarded up to `drainBytes`, so the client still
  * receives the answer instead of a reset connection; beyond that the connection is given up. A body that stalls
  * (a client that sends part of it and then nothing) is given up after `timeoutMs`, so the caller answers it in
  * time instead of Node's request timeout (5 minutes, then a bare 408) holding the socket.
@@ -24,7 +24,7 @@ export interface BodyReadLimits {
  * form reader once and dropped with the request.
  */
 export function readNodeBodyLimited(incoming: Readable, limits: BodyReadLimits): Promise<BodyRead> {
-  const { maxBytes: limit, timeoutMs, drainBytes: drainLimit = 8 * 1024 * 1024 } = limits;
+  const { maxBytes, timeoutMs, drainBytes = 8 * 1024 * 1024 } = limits;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -40,9 +40,9 @@ export function readNodeBodyLimited(incoming: Readable, limits: BodyReadLimits):
     const onData = (chunk: Buffer | string): void => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += bytes.length;
-      if (size > limit) tooLarge = true;
+      if (size > maxBytes) tooLarge = true;
       if (!tooLarge) chunks.push(bytes);
-      else if (size > drainLimit) {
+      else if (size > drainBytes) {
         done();
         incoming.destroy();
         resolve({ kind: 'too_large' });
