@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { renderFailure } from '../loginshare/answer.js';
 import { MESSAGES } from '../loginshare/messages.js';
+import { LOGINSHARE_ANSWER_HEADERS } from './middleware/loginshare-answers.js';
+
+const CLOSE_GRACE_MS = 1_000;
 
 /**
  * Requests Node's HTTP parser cannot read never reach Hono: a Content-Length that disagrees with the body, a bad
@@ -13,8 +16,6 @@ import { MESSAGES } from '../loginshare/messages.js';
  * Not answered: a connection that is already gone, or one whose current response has begun (bytes of another
  * answer cannot be interleaved) — those are closed, as Node does.
  */
-const CLOSE_GRACE_MS = 1_000;
-
 export function answerUnreadableRequestsWithXml(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable || responseBegun(socket)) {
@@ -24,9 +25,8 @@ export function answerUnreadableRequestsWithXml(server: Server): void {
     const body = Buffer.from(renderFailure(MESSAGES.badRequest), 'utf8');
     const head = [
       `HTTP/1.1 ${statusLine(err.code)}`,
-      'content-type: text/xml; charset=utf-8',
+      ...Object.entries(LOGINSHARE_ANSWER_HEADERS).map(([name, value]) => `${name}: ${value}`),
       `content-length: ${body.length}`,
-      'cache-control: no-store',
       'connection: close',
       '',
       '',
